@@ -1,0 +1,55 @@
+# gridgov: `make up` runs everything, `make test` checks everything. Both set up what is missing.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+MACHINE_PG ?= postgresql://postgres@127.0.0.1:5432/postgres
+PYTEST_WORKERS ?= 2
+
+.PHONY: install up test lint unit integration e2e test-machine-pg bench docs clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Run the whole system: embedded PostgreSQL and broker, four services, demo data.
+up: install
+	$(BIN)/gridgov up
+
+## Lint, types, then every test on the embedded PostgreSQL and on the machine's PostgreSQL.
+test: install lint
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(MAKE) --no-print-directory test-machine-pg
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy libs services tests
+	$(BIN)/python -m libs.common.events.docs --check
+
+# The database-backed tests again, on the server at 127.0.0.1:5432 (CI always has it).
+test-machine-pg: install
+	@if $(BIN)/python -c "import asyncio, asyncpg; asyncio.run(asyncpg.connect('$(MACHINE_PG)', timeout=3))" 2>/dev/null; then \
+		GRIDGOV_TEST_DATABASE_URL=$(MACHINE_PG) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile tests/integration tests/e2e; \
+	elif [ -n "$$CI" ]; then echo "PostgreSQL at $(MACHINE_PG) is not reachable" >&2; exit 1; \
+	else echo "skipping the run on $(MACHINE_PG): not reachable"; fi
+
+unit: install
+	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/unit
+
+integration: install
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile tests/integration
+
+e2e: install
+	$(BIN)/pytest tests/e2e
+
+docs: install
+	$(BIN)/python -m libs.common.events.docs
+
+clean:
+	rm -rf var/test-pg .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,129 @@
+"""The app factory every service uses: errors, request ids, metrics, health, workers."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, Query, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from libs.common import kafka, migrations, resync
+from libs.common import outbox as outbox_rows
+from libs.common.deps import RuntimeDep, ServiceCaller
+from libs.common.errors import install_error_handlers
+from libs.common.logging import configure_logging, request_id_var
+from libs.common.metrics import OUTBOX_BACKLOG, MetricsMiddleware
+from libs.common.service import Runtime, ServiceSpec
+from libs.common.settings import ServiceSettings
+
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+async def _request_id_middleware(request: Request, call_next: RequestResponseEndpoint) -> Response:
+    request_id = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
+    token = request_id_var.set(request_id)
+    try:
+        response = await call_next(request)
+    finally:
+        request_id_var.reset(token)
+    response.headers[REQUEST_ID_HEADER] = request_id
+    return response
+
+
+def create_service_app(
+    spec: ServiceSpec, settings: ServiceSettings, runtime: Runtime | None = None
+) -> FastAPI:
+    """A FastAPI app for one service; pass `runtime` to reuse an existing one (tests)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(spec.name, settings.log_level)
+        if settings.migrate_on_start:
+            await migrations.upgrade(spec, settings)
+        app.state.runtime = runtime or Runtime(spec, settings)
+        if settings.run_workers:
+            await app.state.runtime.start_workers()
+        try:
+            yield
+        finally:
+            if runtime is None:
+                await app.state.runtime.stop()
+
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        version="1.0.0",
+        lifespan=lifespan,
+        openapi_url="/v1/openapi.json",
+        docs_url="/docs",
+    )
+    if runtime is not None:
+        app.state.runtime = runtime
+    install_error_handlers(app)
+    app.add_middleware(BaseHTTPMiddleware, dispatch=_request_id_middleware)
+    app.add_middleware(MetricsMiddleware, service=spec.name)
+    app.include_router(_platform_router(spec))
+    for router in spec.routers:
+        app.include_router(router, prefix="/v1")
+    return app
+
+
+def _platform_router(spec: ServiceSpec) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok", "service": spec.name}
+
+    @router.get("/readyz")
+    async def readyz(runtime: RuntimeDep, response: Response) -> dict[str, Any]:
+        """Readiness: the database and the broker are reachable."""
+        checks = {
+            "database": await _database_ok(runtime),
+            "broker": await kafka.broker_reachable(runtime.settings.kafka_bootstrap_servers),
+        }
+        if not all(checks.values()):
+            response.status_code = 503
+        return {"status": "ok" if all(checks.values()) else "unavailable", "checks": checks}
+
+    @router.get("/metrics")
+    async def metrics(runtime: RuntimeDep) -> Response:
+        """Prometheus metrics."""
+        async with runtime.engine.connect() as conn:
+            OUTBOX_BACKLOG.labels(spec.name).set(await outbox_rows.backlog(conn))
+        if spec.collect_metrics is not None:
+            await spec.collect_metrics(runtime)
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @router.get("/internal/outbox", tags=["internal"])
+    async def published_events(
+        runtime: RuntimeDep,
+        _: ServiceCaller,
+        after: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+        published_before: datetime | None = None,
+    ) -> dict[str, Any]:
+        """Published events after a replay position, for a consumer's re-sync."""
+        async with runtime.engine.connect() as conn:
+            rows = await resync.read_published(conn, after, limit, published_before)
+        return {"events": rows}
+
+    return router
+
+
+async def _database_ok(runtime: Runtime) -> bool:
+    try:
+        async with asyncio.timeout(3):
+            async with runtime.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False

@@ -1,0 +1,115 @@
+"""The `gridgov` command: run services, migrate, mint development tokens, run everything."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from libs.common import auth
+from libs.common.settings import DEFAULT_PORTS, SERVICES, load_settings
+
+app = typer.Typer(help="gridgov: grassroots government services.", no_args_is_help=True)
+ServiceArg = Annotated[str, typer.Argument(help="enrollment | hazards | grid | scoring")]
+
+
+def _check_service(service: str) -> str:
+    if service not in SERVICES:
+        raise typer.BadParameter(
+            f"unknown service {service!r}; choose one of {', '.join(SERVICES)}"
+        )
+    return service
+
+
+def service_module(service: str):  # type: ignore[no-untyped-def]
+    """The `services.<name>.app` module (its SPEC and create_app)."""
+    return importlib.import_module(f"services.{_check_service(service)}.app")
+
+
+@app.command()
+def serve(
+    service: ServiceArg,
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "0.0.0.0",
+    port: Annotated[int | None, typer.Option(help="Port (default: the service's own)")] = None,
+) -> None:
+    """Run one service: its API, outbox relay and event consumers."""
+    import uvicorn
+
+    module = service_module(service)
+    uvicorn.run(
+        module.create_app(),
+        host=host,
+        port=port or DEFAULT_PORTS[service],
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command()
+def migrate(service: ServiceArg) -> None:
+    """Create the service's database if missing and run its migrations."""
+    from libs.common import migrations
+
+    module = service_module(service)
+    asyncio.run(migrations.upgrade(module.SPEC, load_settings(service)))
+    typer.echo(f"{service}: database migrated")
+
+
+@app.command()
+def token(
+    role: Annotated[list[str], typer.Option(help="Role (repeatable)")] = ["district_admin"],  # noqa: B006
+    unit: Annotated[str, typer.Option(help="Jurisdiction unit code")] = "320115000000",
+    subject: Annotated[str, typer.Option(help="User id")] = "dev-user",
+    hours: Annotated[int, typer.Option(help="Validity")] = 8,
+) -> None:
+    """Mint a development access token (HS256, the generated secret in var/secrets.json)."""
+    secret = os.environ.get("GRIDGOV_JWT_SECRET") or _dev_secrets()["jwt_secret"]
+    typer.echo(
+        auth.mint_token(
+            secret, subject=subject, roles=role, jurisdiction=unit, ttl=timedelta(hours=hours)
+        )
+    )
+
+
+@app.command()
+def up(
+    var: Annotated[Path, typer.Option(help="Where data and logs are kept")] = Path("var"),
+) -> None:
+    """Run everything on this machine: embedded PostgreSQL and broker, four services, demo data."""
+    from libs.common import devstack
+
+    devstack.run(var.resolve())
+
+
+@app.command("events-doc")
+def events_doc() -> None:
+    """Regenerate docs/events.md from the event catalogue."""
+    from libs.common.events import docs
+
+    docs.main()
+
+
+def _dev_secrets() -> dict[str, str]:
+    path = Path("var/secrets.json")
+    if not path.exists():
+        raise typer.BadParameter(
+            "no var/secrets.json: run `make up` once, or set GRIDGOV_JWT_SECRET"
+        )
+    data: dict[str, str] = json.loads(path.read_text())
+    return data
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

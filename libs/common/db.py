@@ -1,0 +1,134 @@
+"""Async SQLAlchemy engine, sessions and the unit of work every use case runs in."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    AsyncSessionTransaction,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from libs.common.events.envelope import Event
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> MetaData:
+    """A MetaData with the naming convention Alembic migrations rely on."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An asyncpg engine for one service database."""
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 10)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(url, **kwargs)
+
+
+def session_factory(bind: Any, **kwargs: Any) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit."""
+    return async_sessionmaker(bind, expire_on_commit=False, **kwargs)
+
+
+async def create_database_if_missing(url: str) -> None:
+    """Create the database named in `url` on its server unless it exists."""
+    target = make_url(url)
+    name = target.database
+    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            exists = await conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await admin.dispose()
+
+
+class UnitOfWork:
+    """One business transaction: load, change, emit events to the outbox, commit once.
+
+    Leaving the block without `commit()` rolls everything back. A consumer applying a
+    batch of events gives each use case a `SavepointUnitOfWork` instead, so the same use
+    case code commits into the batch's single transaction.
+    """
+
+    def __init__(self, session: AsyncSession, *, request_id: str | None = None) -> None:
+        self.session = session
+        self.request_id = request_id
+        self.events: list[Event] = []
+
+    async def __aenter__(self) -> UnitOfWork:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.rollback()
+
+    def emit(self, event: Event) -> None:
+        """Record an event: it is written to the outbox in this same transaction."""
+        from libs.common import outbox
+
+        outbox.add(self.session, event, request_id=self.request_id)
+        self.events.append(event)
+
+    async def commit(self) -> None:
+        """Make the changes and their outbox rows durable together."""
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        """Discard whatever has not been committed."""
+        await self.session.rollback()
+
+
+class SavepointUnitOfWork(UnitOfWork):
+    """A unit of work nested in an enclosing transaction (a consumer batch).
+
+    `commit()` only records that the use case wants its changes kept: the consumer releases
+    the savepoint once the whole handler has returned, so a handler that fails after its
+    use case committed is still undone.
+    """
+
+    def __init__(self, session: AsyncSession, savepoint: AsyncSessionTransaction, **kw: Any):
+        super().__init__(session, **kw)
+        self._savepoint = savepoint
+        self.committed = False
+
+    async def commit(self) -> None:
+        """Flush and mark the changes to be kept when the handler returns."""
+        await self.session.flush()
+        self.committed = True
+
+    async def rollback(self) -> None:
+        """Roll back to the savepoint, leaving the enclosing transaction usable."""
+        self.committed = False
+        if self._savepoint.is_active:
+            await self._savepoint.rollback()
+
+    async def finish(self) -> None:
+        """Keep the changes if the use case committed, discard them otherwise."""
+        if not self._savepoint.is_active:
+            return
+        if self.committed:
+            await self._savepoint.commit()
+        else:
+            await self._savepoint.rollback()

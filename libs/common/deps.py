@@ -1,0 +1,115 @@
+"""FastAPI dependency aliases; routes use only these."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from libs.common import auth
+from libs.common.auth import Principal
+from libs.common.db import UnitOfWork
+from libs.common.errors import Unauthorized
+from libs.common.idempotency import IdempotentRequest
+from libs.common.logging import current_request_id
+from libs.common.pii import PiiVault
+from libs.common.service import Runtime
+from libs.common.settings import ServiceSettings
+
+_bearer = HTTPBearer(auto_error=False, description="OAuth2 bearer JWT")
+
+
+def get_runtime(request: Request) -> Runtime:
+    """The running service."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_settings(runtime: RuntimeDep) -> ServiceSettings:
+    """The service's settings."""
+    return runtime.settings
+
+
+SettingsDep = Annotated[ServiceSettings, Depends(get_settings)]
+
+
+async def get_uow(runtime: RuntimeDep) -> AsyncIterator[UnitOfWork]:
+    """A unit of work for one request; it rolls back unless the use case committed."""
+    async with (
+        runtime.sessions() as session,
+        UnitOfWork(session, request_id=current_request_id()) as uow,
+    ):
+        yield uow
+
+
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_uow)]
+
+
+def get_current_user(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller of a bearer-authenticated route; 401 without a valid token."""
+    if credentials is None:
+        raise Unauthorized("A bearer token is required.")
+    key = settings.jwt_public_key or settings.jwt_secret.get_secret_value()
+    return auth.decode_token(credentials.credentials, key, settings.jwt_algorithm)
+
+
+CurrentUser = Annotated[Principal, Depends(get_current_user)]
+
+
+def get_service_caller(user: CurrentUser) -> Principal:
+    """Another gridgov service (role `service`)."""
+    auth.ensure_role(user, auth.Role.SERVICE)
+    return user
+
+
+ServiceCaller = Annotated[Principal, Depends(get_service_caller)]
+
+
+async def get_partner(
+    request: Request,
+    settings: SettingsDep,
+    x_partner_id: Annotated[str, Header(description="Partner system id")],
+    x_gridgov_timestamp: Annotated[str, Header(description="Unix seconds of signing")],
+    x_gridgov_signature: Annotated[str, Header(description="sha256=<hex HMAC of ts.body>")],
+) -> Principal:
+    """A partner system whose HMAC signature over the raw body checks out; 401 otherwise."""
+    secrets = {k: v.get_secret_value() for k, v in settings.partner_secrets.items()}
+    body = await request.body()
+    return auth.verify_signature(
+        secrets, x_partner_id, x_gridgov_timestamp, x_gridgov_signature, body
+    )
+
+
+PartnerCaller = Annotated[Principal, Depends(get_partner)]
+
+
+async def get_partner_idempotency(
+    request: Request,
+    partner: PartnerCaller,
+    idempotency_key: Annotated[
+        str, Header(min_length=1, max_length=128, description="Unique per logical request")
+    ],
+) -> IdempotentRequest:
+    """The Idempotency-Key of a partner's creating request, scoped to that partner."""
+    return IdempotentRequest.of(
+        f"partner:{partner.partner_id}", idempotency_key, await request.body()
+    )
+
+
+PartnerIdempotency = Annotated[IdempotentRequest, Depends(get_partner_idempotency)]
+
+
+def get_pii_vault(settings: SettingsDep) -> PiiVault:
+    """The service's vault for personal identifiers."""
+    return PiiVault(settings.pii_key.get_secret_value())
+
+
+PiiVaultDep = Annotated[PiiVault, Depends(get_pii_vault)]

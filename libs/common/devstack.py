@@ -1,0 +1,173 @@
+"""`make up`: the whole system on one machine, embedded servers unless real ones are set."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+
+from libs.common import auth, embedded
+from libs.common.settings import DEFAULT_PORTS, SERVICES
+
+DEMO_PARTNER = "demo-bank"
+BROKER_PORT = 9092
+
+
+def ensure_secrets(var: Path) -> dict[str, str]:
+    """Development secrets, generated once and kept in var/secrets.json (never committed)."""
+    path = var / "secrets.json"
+    if path.exists():
+        data: dict[str, str] = json.loads(path.read_text())
+        return data
+    data = {
+        "jwt_secret": secrets.token_urlsafe(32),
+        "pii_key": secrets.token_urlsafe(32),
+        "partner_secret": secrets.token_urlsafe(24),
+    }
+    path.write_text(json.dumps(data, indent=2))
+    path.chmod(0o600)
+    return data
+
+
+def stack_environment(var: Path, database_url: str, bootstrap: str) -> dict[str, str]:
+    """The environment every service process of the dev stack gets."""
+    keys = ensure_secrets(var)
+    service_token = auth.mint_token(
+        keys["jwt_secret"],
+        subject="gridgov-services",
+        roles=[auth.Role.SERVICE],
+        jurisdiction="000000000000",
+        ttl=timedelta(days=365),
+    )
+    env = {
+        "GRIDGOV_ENV": "development",
+        "GRIDGOV_DATABASE_URL": database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "GRIDGOV_JWT_SECRET": keys["jwt_secret"],
+        "GRIDGOV_PII_KEY": keys["pii_key"],
+        "GRIDGOV_PARTNER_SECRETS": json.dumps({DEMO_PARTNER: keys["partner_secret"]}),
+        "GRIDGOV_SERVICE_TOKEN": service_token,
+    }
+    for service, port in DEFAULT_PORTS.items():
+        env[f"GRIDGOV_{service.upper()}_URL"] = f"http://127.0.0.1:{port}"
+    return env
+
+
+def run(var: Path) -> None:
+    """Start everything, load the demo on first start, and stop it all on Ctrl-C."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    var.mkdir(parents=True, exist_ok=True)
+    (var / "logs").mkdir(exist_ok=True)
+    database_url = os.environ.get("GRIDGOV_DATABASE_URL")
+    pg_server = None
+    if not database_url:
+        database_url, pg_server = embedded.start_postgres(var / "pg")
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    broker = None
+    if not bootstrap:
+        port = BROKER_PORT if not embedded.port_open(BROKER_PORT) else embedded.free_port()
+        broker = embedded.start_broker(port, var / "logs" / "broker.log")
+        bootstrap = broker.bootstrap_servers
+    env = os.environ | stack_environment(var, database_url, bootstrap)
+    children = [_spawn(service, env, var) for service in SERVICES]
+    try:
+        _wait_healthy(children)
+        _load_demo_once(var, env)
+        _print_banner(env)
+        _wait_until_interrupted(children)
+    finally:
+        _stop(children)
+        if broker is not None:
+            broker.stop()
+        if pg_server is not None:
+            pg_server.cleanup()
+        print("gridgov stopped.", flush=True)
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _spawn(service: str, env: dict[str, str], var: Path) -> subprocess.Popen[bytes]:
+    log = open(var / "logs" / f"{service}.log", "ab")  # noqa: SIM115
+    command = [sys.executable, "-m", "libs.common.cli", "serve", service, "--host", "127.0.0.1"]
+    return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _wait_healthy(children: list[subprocess.Popen[bytes]], timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    pending = dict(DEFAULT_PORTS)
+    while pending:
+        for service, port in list(pending.items()):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    del pending[service]
+            except httpx.HTTPError:
+                pass
+        if any(child.poll() is not None for child in children):
+            raise SystemExit("a service exited during start: see var/logs/<service>.log")
+        if time.monotonic() > deadline:
+            raise SystemExit(f"not healthy after {timeout:.0f}s: {', '.join(pending)}")
+        time.sleep(0.3)
+
+
+def _load_demo_once(var: Path, env: dict[str, str]) -> None:
+    marker = var / "demo-loaded"
+    if marker.exists():
+        return
+    from services import demo
+
+    demo.load(env)
+    marker.write_text(time.strftime("%Y-%m-%dT%H:%M:%S"))
+
+
+def _print_banner(env: dict[str, str]) -> None:
+    token = auth.mint_token(
+        env["GRIDGOV_JWT_SECRET"],
+        subject="demo-district-admin",
+        roles=[auth.Role.DISTRICT_ADMIN],
+        jurisdiction="320115000000",
+    )
+    lines = ["", "gridgov is up:"]
+    for service, port in DEFAULT_PORTS.items():
+        lines.append(f"  {service:<11} http://127.0.0.1:{port}   docs http://127.0.0.1:{port}/docs")
+    lines += [
+        f"  broker      {env['KAFKA_BOOTSTRAP_SERVERS']}",
+        "  logs        var/logs/",
+        "",
+        "A district-admin token for the demo district (8 h; more with `gridgov token`):",
+        f"  {token}",
+        "",
+        "Try: curl -H 'Authorization: Bearer <token>' "
+        "http://127.0.0.1:8004/v1/units/320115101001/payments",
+        "Press Ctrl-C to stop.",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+def _wait_until_interrupted(children: list[subprocess.Popen[bytes]]) -> None:
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        print("a service stopped unexpectedly: see var/logs/", flush=True)
+    except KeyboardInterrupt:
+        print("\nstopping…", flush=True)
+
+
+def _stop(children: list[subprocess.Popen[bytes]]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        try:
+            child.wait(15)
+        except subprocess.TimeoutExpired:
+            child.kill()

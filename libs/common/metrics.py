@@ -1,0 +1,69 @@
+"""Prometheus metrics shared by every service, and the HTTP middleware that feeds them."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from prometheus_client import Counter, Gauge, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+HTTP_REQUESTS = Counter(
+    "http_requests", "HTTP requests handled", ["service", "method", "route", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "http_request_duration_seconds",
+    "HTTP request latency",
+    ["service", "method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+OUTBOX_BACKLOG = Gauge("outbox_backlog", "Outbox rows not yet published", ["service"])
+EVENTS_PUBLISHED = Counter("events_published", "Events published", ["service", "type"])
+EVENTS_CONSUMED = Counter(
+    "events_consumed", "Events consumed, by outcome", ["service", "type", "outcome"]
+)
+EVENTS_DEAD_LETTERED = Counter(
+    "events_dead_lettered", "Events sent to the dead-letter topic", ["service", "type"]
+)
+CONSUMER_LAG = Gauge(
+    "consumer_lag", "Messages behind the log end", ["service", "topic", "partition"]
+)
+EVENT_PROCESSING = Histogram(
+    "event_processing_seconds",
+    "Time from an event's creation to its effect being committed",
+    ["service"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+
+
+class MetricsMiddleware:
+    """Counts requests and times them by route template (not raw path) and status."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = {"code": 500}
+        started = time.perf_counter()
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = _route_template(scope)
+            labels: dict[str, Any] = {"service": self.service, "method": scope["method"]}
+            HTTP_LATENCY.labels(route=route, **labels).observe(time.perf_counter() - started)
+            HTTP_REQUESTS.labels(route=route, status=str(status["code"]), **labels).inc()
+
+
+def _route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    return getattr(route, "path", None) or "unmatched"

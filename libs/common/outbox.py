@@ -1,0 +1,48 @@
+"""Transactional outbox: events are rows written in the same transaction as the change."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from libs.common.events.envelope import Envelope, Event
+from libs.common.logging import current_request_id
+from libs.common.platform_schema import OutboxMessage, outbox
+
+
+def row_for(envelope: Envelope, topic: str) -> dict[str, Any]:
+    """The outbox row of one envelope."""
+    return {
+        "event_id": uuid.UUID(envelope.id),
+        "topic": topic,
+        "key": envelope.subject,
+        "type": envelope.type,
+        "envelope": envelope.model_dump(mode="json", exclude_none=True),
+    }
+
+
+def add(session: AsyncSession, event: Event, *, request_id: str | None = None) -> Envelope:
+    """Queue an event in the session's transaction; published after commit by the relay."""
+    envelope = Envelope.wrap(event, request_id=request_id or current_request_id())
+    add_envelope(session, envelope, event.topic())
+    return envelope
+
+
+def add_envelope(session: AsyncSession, envelope: Envelope, topic: str) -> None:
+    """Queue an already-built envelope (dead letters, re-publication)."""
+    session.add(OutboxMessage(**row_for(envelope, topic)))
+
+
+async def backlog(conn: AsyncConnection | AsyncSession) -> int:
+    """How many rows wait to be published."""
+    query = select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+    return int((await conn.execute(query)).scalar_one())
+
+
+def encode(envelope: dict[str, Any]) -> bytes:
+    """The Kafka message value of an envelope: CloudEvents structured-mode JSON."""
+    return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()

@@ -1,0 +1,146 @@
+"""The outbox relay: publishes committed outbox rows to Kafka, in order, at least once.
+
+One relay per service database is the leader (PostgreSQL advisory lock), so replay
+positions are assigned in publish order by one writer. It wakes on the NOTIFY that an
+outbox insert sends at commit, with a slow poll as the fallback, and publishes in batches.
+A row is marked published only after the broker acknowledged it (acks=all).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from libs.common import outbox as outbox_rows
+from libs.common.logging import get_logger
+from libs.common.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
+from libs.common.platform_schema import NOTIFY_CHANNEL, outbox
+
+log = get_logger(__name__)
+LEADER_LOCK_KEY = 7_401_001
+BATCH_SIZE = 500
+
+
+class OutboxRelay:
+    """Publishes one service's outbox; run `run()` as a task, set `stop` to end it."""
+
+    def __init__(
+        self,
+        service: str,
+        engine: AsyncEngine,
+        producer: AIOKafkaProducer,
+        *,
+        topic_prefix: str = "",
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.service = service
+        self.engine = engine
+        self.producer = producer
+        self.topic_prefix = topic_prefix
+        self.poll_seconds = poll_seconds
+        self.stop = asyncio.Event()
+        self._wake = asyncio.Event()
+
+    async def run(self) -> None:
+        """Become leader when possible and publish until stopped."""
+        backoff = 0.5
+        while not self.stop.is_set():
+            try:
+                await self._lead()
+                backoff = 0.5
+            except Exception as exc:  # database or broker down: retry with backoff
+                log.warning("outbox relay failed, retrying", error=repr(exc), backoff=backoff)
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+
+    async def _lead(self) -> None:
+        async with self.engine.connect() as conn:
+            raw = (await conn.get_raw_connection()).driver_connection
+            assert raw is not None
+            if not await raw.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK_KEY):
+                await self._sleep(self.poll_seconds * 5)
+                return
+            await raw.add_listener(NOTIFY_CHANNEL, self._on_notify)
+            try:
+                await self._publish_until_stopped()
+            finally:
+                with contextlib.suppress(Exception):
+                    await raw.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+                    await raw.execute("SELECT pg_advisory_unlock($1)", LEADER_LOCK_KEY)
+
+    async def _publish_until_stopped(self) -> None:
+        while not self.stop.is_set():
+            self._wake.clear()
+            while await self.publish_batch() == BATCH_SIZE:
+                pass
+            await self._update_backlog()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+
+    def _on_notify(self, *_: Any) -> None:
+        self._wake.set()
+
+    async def publish_batch(self) -> int:
+        """Publish the oldest unpublished rows; return how many were published."""
+        async with self.engine.begin() as conn:
+            claimed = (
+                await conn.execute(
+                    select(
+                        outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.type, outbox.c.envelope
+                    )
+                    .where(outbox.c.published_at.is_(None))
+                    .order_by(outbox.c.id)
+                    .limit(BATCH_SIZE)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not claimed:
+                return 0
+            await self._send_all(claimed)
+            positions = (
+                (
+                    await conn.execute(
+                        text("SELECT nextval('outbox_position_seq') FROM generate_series(1, :n)"),
+                        {"n": len(claimed)},
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id == bindparam("row_id"))
+                .values(position=bindparam("pos"), published_at=func.clock_timestamp()),
+                [
+                    {"row_id": row.id, "pos": pos}
+                    for row, pos in zip(claimed, sorted(positions), strict=True)
+                ],
+            )
+        for row in claimed:
+            EVENTS_PUBLISHED.labels(self.service, row.type).inc()
+        return len(claimed)
+
+    async def _send_all(self, rows: Sequence[Any]) -> None:
+        futures = []
+        for row in rows:
+            value = outbox_rows.encode(row.envelope)
+            futures.append(
+                await self.producer.send(
+                    self.topic_prefix + row.topic, value=value, key=row.key.encode()
+                )
+            )
+        await asyncio.gather(*futures)
+
+    async def _update_backlog(self) -> None:
+        async with self.engine.connect() as conn:
+            OUTBOX_BACKLOG.labels(self.service).set(await outbox_rows.backlog(conn))
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stop.wait(), seconds)

@@ -1,0 +1,139 @@
+"""What a service declares about itself, and the runtime that runs its workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from libs.common import kafka
+from libs.common.consumer import EventApplier, Handler, KafkaEventConsumer
+from libs.common.db import create_engine, session_factory
+from libs.common.events.envelope import topic_of
+from libs.common.logging import get_logger
+from libs.common.relay import OutboxRelay
+from libs.common.resync import OutboxResync
+from libs.common.settings import ServiceSettings
+
+log = get_logger(__name__)
+PARTNER_TOPIC = "gridgov.partner.payments"
+
+
+@dataclass
+class ServiceSpec:
+    """Everything the platform needs to know to run one service."""
+
+    name: str
+    title: str
+    description: str
+    metadata: MetaData
+    migrations: Path
+    routers: list[APIRouter] = field(default_factory=list)
+    handlers: Mapping[str, Handler] = field(default_factory=dict)
+    consumes_from: tuple[str, ...] = ()
+    """Producing services (or 'partner') whose topics this service consumes."""
+    collect_metrics: Callable[[Runtime], Awaitable[None]] | None = None
+
+
+class Runtime:
+    """A running service: its database, producer and background workers."""
+
+    def __init__(self, spec: ServiceSpec, settings: ServiceSettings) -> None:
+        self.spec = spec
+        self.settings = settings
+        self.engine: AsyncEngine = create_engine(settings.db_url())
+        self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
+        self.producer: AIOKafkaProducer | None = None
+        self.relay: OutboxRelay | None = None
+        self.consumer: KafkaEventConsumer | None = None
+        self.resync: OutboxResync | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+
+    def topic(self, name: str) -> str:
+        """A topic name with the configured prefix (tests isolate themselves with it)."""
+        return self.settings.topic_prefix + name
+
+    def applier(self) -> EventApplier:
+        """The idempotent applier of this service's event handlers."""
+        return EventApplier(
+            self.spec.name,
+            self.sessions,
+            self.spec.handlers,
+            max_attempts=self.settings.consumer_max_attempts,
+            dlq_topic=f"gridgov.{self.spec.name}.dlq",
+        )
+
+    async def start_workers(self) -> None:
+        """Start the outbox relay, the consumer and the re-sync loop."""
+        bootstrap = self.settings.kafka_bootstrap_servers
+        own = [self.topic(topic_of(self.spec.name)), self.topic(f"gridgov.{self.spec.name}.dlq")]
+        await kafka.ensure_topics(bootstrap, own)
+        self.producer = kafka.new_producer(bootstrap)
+        await self._start_producer()
+        self.relay = OutboxRelay(
+            self.spec.name,
+            self.engine,
+            self.producer,
+            topic_prefix=self.settings.topic_prefix,
+            poll_seconds=self.settings.relay_poll_seconds,
+        )
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        if self.spec.consumes_from:
+            self._start_consumers()
+
+    async def _start_producer(self) -> None:
+        assert self.producer is not None
+        while True:
+            try:
+                await self.producer.start()
+                return
+            except Exception as exc:  # broker not up yet
+                log.warning("broker unreachable, retrying", error=repr(exc))
+                await asyncio.sleep(1.0)
+
+    def _start_consumers(self) -> None:
+        topics = [self.topic(_topic_for(source)) for source in self.spec.consumes_from]
+        applier = self.applier()
+        self.consumer = KafkaEventConsumer(
+            applier,
+            self.settings.kafka_bootstrap_servers,
+            topics,
+            group_id=self.topic(f"gridgov.{self.spec.name}"),
+        )
+        self._tasks.append(asyncio.create_task(self.consumer.run(), name="consumer"))
+        sources = {s: self.settings.url_of(s) for s in self.spec.consumes_from if s != "partner"}
+        self.resync = OutboxResync(
+            applier,
+            self.engine,
+            sources,
+            token=self.settings.service_token.get_secret_value(),
+            interval_seconds=self.settings.resync_interval_seconds,
+            grace_seconds=self.settings.resync_grace_seconds,
+        )
+        self._tasks.append(asyncio.create_task(self.resync.run(), name="resync"))
+
+    async def stop(self) -> None:
+        """Stop the workers (finishing the batch in flight), then close connections."""
+        for worker in (self.relay, self.consumer, self.resync):
+            if worker is not None:
+                worker.stop.set()
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=10)
+            for task in pending:
+                task.cancel()
+        if self.producer is not None:
+            with contextlib.suppress(Exception):
+                await self.producer.stop()
+        await self.engine.dispose()
+
+
+def _topic_for(source: str) -> str:
+    return PARTNER_TOPIC if source == "partner" else topic_of(source)

@@ -1,0 +1,11 @@
+"""Grid tables (units, cells, members and inspections arrive with the grid issue)."""
+
+from sqlalchemy.orm import DeclarativeBase
+
+from libs.common.db import new_metadata
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the grid database."""
+
+    metadata = new_metadata()

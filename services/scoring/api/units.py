@@ -1,0 +1,20 @@
+"""Unit metrics as scoring sees them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from libs.common.deps import CurrentUser, UnitOfWorkDep
+from libs.common.identifiers import UnitCode
+from services.scoring import service
+from services.scoring.schemas import UnitPaymentsRead
+
+router = APIRouter(prefix="/units", tags=["units"])
+
+
+@router.get("/{unit_code}/payments", response_model=UnitPaymentsRead)
+async def get_unit_payments(
+    unit_code: UnitCode, user: CurrentUser, uow: UnitOfWorkDep
+) -> UnitPaymentsRead:
+    """Payments counted for a unit, per scheme-year, from enrollment's events."""
+    return await service.unit_payments(uow, user, unit_code)
