@@ -195,7 +195,7 @@ def signed(
     key: str | None = None,
 ) -> tuple[bytes, dict[str, str]]:
     """A partner request body and its signed headers."""
-    from services.demo import signed_headers
+    from services.enrollment.demo import signed_headers
 
     raw = json.dumps(body).encode()
     return raw, signed_headers(partner, secret, raw, key or uuid.uuid4().hex)

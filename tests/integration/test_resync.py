@@ -16,7 +16,7 @@ from tests.integration.test_consumer import delivery, payment_envelope
 
 
 def notice(n: int) -> dict:
-    from services.demo import demo_resident_id
+    from services.enrollment.demo import demo_resident_id
 
     at = datetime(2026, 11, 3, 9, tzinfo=UTC).isoformat()
     return {
