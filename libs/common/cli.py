@@ -106,8 +106,21 @@ def _dev_secrets() -> dict[str, str]:
     return data
 
 
+def _add_service_commands() -> None:
+    """Mount `services/<name>/cli.py` (a Typer app named `app`) as `gridgov <name> …`."""
+    for service in SERVICES:
+        try:
+            module = importlib.import_module(f"services.{service}.cli")
+        except ModuleNotFoundError as missing:
+            if missing.name != f"services.{service}.cli":
+                raise
+            continue
+        app.add_typer(module.app, name=service, help=module.__doc__)
+
+
 def main() -> None:
     """Entry point of the console script."""
+    _add_service_commands()
     app()
 
 
