@@ -35,8 +35,34 @@ OTHER_PARTNER, OTHER_SECRET = "other-bank", "other-bank-secret"
 
 @pytest.fixture(scope="session")
 def worker_id(request: pytest.FixtureRequest) -> str:
-    """The xdist worker name (gw0, gw1 …), or 'main' without xdist."""
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """A database-name prefix unique to this run and worker.
+
+    Several runs may share one PostgreSQL server (CI, a developer, the machine's server), so
+    names carry the run id as well as the xdist worker (gw0, gw1 …).
+    """
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
+    return f"{run[:8]}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _drop_test_databases(pg_server_url: str, worker_id: str) -> AsyncIterator[None]:
+    """Drop this worker's databases when the run ends."""
+    yield
+    for url in sorted(_migrated):
+        await drop_database(url)
+
+
+async def drop_database(url: str) -> None:
+    """Drop a database, disconnecting whoever still uses it."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    target = make_url(url)
+    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +93,7 @@ def make_settings(
     service: str, pg_server_url: str, worker_id: str, bootstrap: str, **overrides: Any
 ) -> ServiceSettings:
     """Settings of one service in the tests: its own database per worker."""
-    database = f"gridgov_test_{worker_id}_{service}"
+    database = f"gridgov_t{worker_id}_{service}"
     url = make_url(pg_server_url).set(database=database).render_as_string(hide_password=False)
     values: dict[str, Any] = {
         "env": "test",
