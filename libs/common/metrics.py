@@ -65,5 +65,15 @@ class MetricsMiddleware:
 
 
 def _route_template(scope: Scope) -> str:
-    route = scope.get("route")
-    return getattr(route, "path", None) or "unmatched"
+    """The matched route's template with its router's prefix, e.g. `/v1/units/{unit_code}`.
+
+    An included router's routes know only their own path; the prefix is static, so it is
+    the leading segments of the request path that the template does not account for.
+    """
+    template = getattr(scope.get("route"), "path", None)
+    if not template:
+        return "unmatched"
+    path_parts = scope["path"].strip("/").split("/")
+    template_parts = template.strip("/").split("/")
+    prefix = path_parts[: max(len(path_parts) - len(template_parts), 0)]
+    return "/" + "/".join([*prefix, *template_parts]) if prefix else template

@@ -55,6 +55,17 @@ async def test_unknown_routes_and_methods_are_problem_json(client_for, service):
     assert wrong.status_code == 405 and wrong.headers["content-type"] == PROBLEM
 
 
+async def test_request_metrics_are_labelled_by_route_template(client_for):
+    client = await client_for("scoring")
+    await client.get("/v1/units/320115101001/payments")
+    await client.get("/v1/units/320115101002/payments")
+    text = (await client.get("/metrics")).text
+    labels = 'method="GET",route="/v1/units/{unit_code}/payments",service="scoring",status="401"'
+    line = next(x for x in text.splitlines() if x.startswith(f"http_requests_total{{{labels}}}"))
+    assert float(line.split()[-1]) >= 2
+    assert "320115101001" not in text, "raw paths would explode the label set"
+
+
 async def test_the_request_id_is_echoed_and_put_in_problems(client_for):
     client = await client_for("scoring")
     response = await client.get(
