@@ -88,6 +88,30 @@ def up(
     devstack.run(var.resolve())
 
 
+@app.command("dead-letters")
+def dead_letters(
+    service: ServiceArg,
+    replay: Annotated[bool, typer.Option(help="Apply them again (after a fix)")] = False,
+) -> None:
+    """List a service's dead letters, or replay them once the cause is fixed."""
+    from libs.common.service import Runtime
+
+    async def run() -> None:
+        runtime = Runtime(service_module(service).SPEC, load_settings(service))
+        try:
+            if replay:
+                typer.echo(f"replayed: {await runtime.applier().replay_dead_letters()}")
+            else:
+                for row in await runtime.dead_letters():
+                    typer.echo(
+                        f"{row.id}\t{row.created_at:%Y-%m-%d %H:%M}\t{row.type}\t{row.error}"
+                    )
+        finally:
+            await runtime.engine.dispose()
+
+    asyncio.run(run())
+
+
 @app.command("events-doc")
 def events_doc() -> None:
     """Regenerate docs/events.md from the event catalogue."""
@@ -120,6 +144,12 @@ def _add_service_commands() -> None:
 
 def main() -> None:
     """Entry point of the console script."""
+    import sys
+
+    from libs.common import devstack
+
+    if sys.argv[1:2] != ["up"]:  # `up` starts its own stack; other commands talk to it
+        devstack.use_running_stack()
     _add_service_commands()
     app()
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -68,12 +68,54 @@ class EventApplier:
         self.handlers = dict(handlers)
         self.max_attempts = max_attempts
         self.dlq_topic = dlq_topic or f"gridgov.{service}.dlq"
+        self._applied_times: list[datetime] = []
+        self._replaying = False
 
     async def apply(self, deliveries: Sequence[Delivery]) -> list[str]:
         """Apply a batch in one transaction; return each delivery's outcome."""
+        self._applied_times = []
         async with self.sessions() as session, session.begin():
             outcomes = [await self._apply_one(session, d) for d in deliveries]
+        now = datetime.now(UTC)  # after the commit: the effect is visible from here on
+        for created in self._applied_times:
+            EVENT_PROCESSING.labels(self.service).observe(max((now - created).total_seconds(), 0))
         return outcomes
+
+    async def replay_dead_letters(self) -> dict[str, int]:
+        """Apply every dead letter not yet replayed again (after a fix); count outcomes.
+
+        A replay that still fails leaves its dead letter as it was; one that succeeds marks it
+        replayed. Dead letters are never deleted.
+        """
+        async with self.sessions() as session:
+            rows = (
+                await session.execute(
+                    select(dead_letter)
+                    .where(dead_letter.c.replayed_at.is_(None))
+                    .order_by(dead_letter.c.id)
+                )
+            ).all()
+        counts: dict[str, int] = {}
+        self._replaying = True
+        try:
+            for row in rows:
+                outcome = await self._replay_one(row)
+                counts[outcome] = counts.get(outcome, 0) + 1
+        finally:
+            self._replaying = False
+        return counts
+
+    async def _replay_one(self, row: Any) -> str:
+        delivery = Delivery(row.topic, row.value, row.key.encode() if row.key else None)
+        async with self.sessions() as session, session.begin():
+            outcome = await self._apply_one(session, delivery)
+            if outcome != "dead_lettered":
+                await session.execute(
+                    update(dead_letter)
+                    .where(dead_letter.c.id == row.id)
+                    .values(replayed_at=datetime.now(UTC))
+                )
+        return outcome
 
     async def _apply_one(self, session: AsyncSession, delivery: Delivery) -> str:
         try:
@@ -108,7 +150,7 @@ class EventApplier:
                 await handler(uow, event, envelope)
                 await uow.finish()
                 await event_savepoint.commit()
-                self._observe(envelope)
+                self._applied_times.append(envelope.time)
                 return self._count(envelope.type, "applied")
             except Exception as exc:
                 error = exc
@@ -139,6 +181,8 @@ class EventApplier:
         *,
         attempts: int,
     ) -> None:
+        if self._replaying:
+            return
         event_id = envelope.id if envelope else None
         if event_id is not None:
             seen = await session.scalar(
@@ -170,10 +214,6 @@ class EventApplier:
     def _count(self, type_: str, outcome: str) -> str:
         EVENTS_CONSUMED.labels(self.service, type_, outcome).inc()
         return outcome
-
-    def _observe(self, envelope: Envelope) -> None:
-        age = (datetime.now(UTC) - envelope.time).total_seconds()
-        EVENT_PROCESSING.labels(self.service).observe(max(age, 0.0))
 
 
 def _dead_letter_envelope(service: str, delivery: Delivery, error: Exception) -> Envelope:

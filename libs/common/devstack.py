@@ -61,6 +61,15 @@ def stack_environment(var: Path, database_url: str, bootstrap: str) -> dict[str,
     return env
 
 
+def use_running_stack(var: Path = Path("var")) -> None:
+    """Point `gridgov` commands at the stack `make up` runs, unless servers are configured."""
+    path = var / "stack.json"
+    if "GRIDGOV_DATABASE_URL" in os.environ or not path.exists():
+        return
+    for name, value in json.loads(path.read_text()).items():
+        os.environ.setdefault(name, value)
+
+
 def run(var: Path) -> None:
     """Start everything, load the demo on first start, and stop it all on Ctrl-C."""
     signal.signal(signal.SIGTERM, _interrupt)
@@ -76,7 +85,10 @@ def run(var: Path) -> None:
         port = BROKER_PORT if not embedded.port_open(BROKER_PORT) else embedded.free_port()
         broker = embedded.start_broker(port, var / "logs" / "broker.log")
         bootstrap = broker.bootstrap_servers
-    env = os.environ | stack_environment(var, database_url, bootstrap)
+    stack = stack_environment(var, database_url, bootstrap)
+    (var / "stack.json").write_text(json.dumps(stack, indent=2))
+    (var / "stack.json").chmod(0o600)
+    env = os.environ | stack
     children = [_spawn(service, env, var) for service in SERVICES]
     try:
         _wait_healthy(children)

@@ -32,7 +32,7 @@ EVENT_PROCESSING = Histogram(
     "event_processing_seconds",
     "Time from an event's creation to its effect being committed",
     ["service"],
-    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+    buckets=(0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2.5, 5, 10, 30),
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from libs.common import maintenance
 from libs.common import outbox as outbox_rows
 from libs.common.logging import get_logger
 from libs.common.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
@@ -25,6 +27,7 @@ from libs.common.platform_schema import NOTIFY_CHANNEL, outbox
 log = get_logger(__name__)
 LEADER_LOCK_KEY = 7_401_001
 BATCH_SIZE = 500
+PURGE_EVERY_SECONDS = 3600
 
 
 class OutboxRelay:
@@ -75,11 +78,15 @@ class OutboxRelay:
                     await raw.execute("SELECT pg_advisory_unlock($1)", LEADER_LOCK_KEY)
 
     async def _publish_until_stopped(self) -> None:
+        purged_at = 0.0
         while not self.stop.is_set():
             self._wake.clear()
             while await self.publish_batch() == BATCH_SIZE:
                 pass
             await self._update_backlog()
+            if time.monotonic() - purged_at > PURGE_EVERY_SECONDS:
+                log.info("purged platform tables", **await maintenance.purge(self.engine))
+                purged_at = time.monotonic()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
 

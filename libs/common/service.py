@@ -11,7 +11,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from libs.common import kafka
@@ -19,6 +19,7 @@ from libs.common.consumer import EventApplier, Handler, KafkaEventConsumer
 from libs.common.db import create_engine, session_factory
 from libs.common.events.envelope import topic_of
 from libs.common.logging import get_logger
+from libs.common.platform_schema import dead_letter
 from libs.common.relay import OutboxRelay
 from libs.common.resync import OutboxResync
 from libs.common.settings import ServiceSettings
@@ -70,6 +71,16 @@ class Runtime:
             max_attempts=self.settings.consumer_max_attempts,
             dlq_topic=f"gridgov.{self.spec.name}.dlq",
         )
+
+    async def dead_letters(self) -> list[Any]:
+        """Dead letters not yet replayed, oldest first."""
+        async with self.engine.connect() as conn:
+            query = (
+                select(dead_letter)
+                .where(dead_letter.c.replayed_at.is_(None))
+                .order_by(dead_letter.c.id)
+            )
+            return list((await conn.execute(query)).all())
 
     async def start_workers(self) -> None:
         """Start the outbox relay, the consumer and the re-sync loop."""
