@@ -37,13 +37,16 @@ def serve(
     service: ServiceArg,
     host: Annotated[str, typer.Option(help="Interface to bind")] = "0.0.0.0",
     port: Annotated[int | None, typer.Option(help="Port (default: the service's own)")] = None,
+    workers: Annotated[int, typer.Option(help="Processes (one relay leader among them)")] = 1,
 ) -> None:
     """Run one service: its API, outbox relay and event consumers."""
     import uvicorn
 
-    module = service_module(service)
+    service_module(service)
     uvicorn.run(
-        module.create_app(),
+        f"services.{service}.app:create_app",
+        factory=True,
+        workers=workers,
         host=host,
         port=port or DEFAULT_PORTS[service],
         log_config=None,

@@ -12,6 +12,7 @@ from libs.common import auth
 from libs.common.auth import Principal
 from libs.common.db import UnitOfWork
 from libs.common.errors import Unauthorized
+from libs.common.group_commit import GroupCommitter
 from libs.common.idempotency import IdempotentRequest
 from libs.common.logging import current_request_id
 from libs.common.pii import PiiVault
@@ -48,6 +49,14 @@ async def get_uow(runtime: RuntimeDep) -> AsyncIterator[UnitOfWork]:
 
 
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_uow)]
+
+
+def get_committer(runtime: RuntimeDep) -> GroupCommitter:
+    """The service's group committer (for high-rate creating requests)."""
+    return runtime.committer
+
+
+GroupCommitDep = Annotated[GroupCommitter, Depends(get_committer)]
 
 
 def get_current_user(

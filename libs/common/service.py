@@ -18,6 +18,7 @@ from libs.common import kafka
 from libs.common.consumer import EventApplier, Handler, KafkaEventConsumer
 from libs.common.db import create_engine, session_factory
 from libs.common.events.envelope import topic_of
+from libs.common.group_commit import GroupCommitter
 from libs.common.logging import get_logger
 from libs.common.platform_schema import dead_letter
 from libs.common.relay import OutboxRelay
@@ -52,6 +53,7 @@ class Runtime:
         self.settings = settings
         self.engine: AsyncEngine = create_engine(settings.db_url())
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
+        self.committer = GroupCommitter(self.sessions)
         self.producer: AIOKafkaProducer | None = None
         self.relay: OutboxRelay | None = None
         self.consumer: KafkaEventConsumer | None = None
@@ -133,6 +135,7 @@ class Runtime:
 
     async def stop(self) -> None:
         """Stop the workers (finishing the batch in flight), then close connections."""
+        await self.committer.stop()
         for worker in (self.relay, self.consumer, self.resync):
             if worker is not None:
                 worker.stop.set()
