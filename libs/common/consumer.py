@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
 from pydantic import ValidationError
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common import outbox
@@ -36,6 +37,8 @@ from libs.common.metrics import (
 from libs.common.platform_schema import dead_letter, inbox
 
 log = get_logger(__name__)
+
+FETCH_MAX_WAIT_MS = 100
 
 Handler = Callable[[UnitOfWork, Any, Envelope], Awaitable[None]]
 
@@ -70,9 +73,20 @@ class EventApplier:
         self.dlq_topic = dlq_topic or f"gridgov.{service}.dlq"
         self._applied_times: list[datetime] = []
         self._replaying = False
+        self._one_batch_at_a_time = asyncio.Lock()
 
     async def apply(self, deliveries: Sequence[Delivery]) -> list[str]:
-        """Apply a batch in one transaction; return each delivery's outcome."""
+        """Apply a batch in one transaction; return each delivery's outcome.
+
+        Batches of one process (the Kafka consumer and the re-sync share the applier) run
+        one after another, so they never wait on each other's row locks. A transient
+        database error (deadlock with another replica, lost connection) raises: the whole
+        batch is undone and delivered again later, never dead-lettered.
+        """
+        async with self._one_batch_at_a_time:
+            return await self._apply_batch(deliveries)
+
+    async def _apply_batch(self, deliveries: Sequence[Delivery]) -> list[str]:
         self._applied_times = []
         async with self.sessions() as session, session.begin():
             outcomes = [await self._apply_one(session, d) for d in deliveries]
@@ -153,6 +167,8 @@ class EventApplier:
                 self._applied_times.append(envelope.time)
                 return self._count(envelope.type, "applied")
             except Exception as exc:
+                if is_transient(exc):
+                    raise
                 error = exc
                 if event_savepoint.is_active:
                     await event_savepoint.rollback()
@@ -216,6 +232,20 @@ class EventApplier:
         return outcome
 
 
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03", "57P01", "08000", "08003", "08006"})
+"""Serialization failure, deadlock, lock timeout, admin shutdown, connection failures."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for a database error that says nothing about the event: try the batch again."""
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        return sqlstate in TRANSIENT_SQLSTATES
+    return isinstance(exc, ConnectionError | TimeoutError)
+
+
 def _dead_letter_envelope(service: str, delivery: Delivery, error: Exception) -> Envelope:
     return Envelope(
         source=f"/gridgov/{service}",
@@ -275,6 +305,9 @@ class KafkaEventConsumer:
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
                 metadata_max_age_ms=5_000,
+                # The broker answers a fetch as soon as data arrives or after this wait: a
+                # short wait keeps an idle consumer's event-to-effect latency low.
+                fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
             )
             try:
                 await consumer.start()

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from libs.common.consumer import Delivery, EventApplier, KafkaEventConsumer
 from libs.common.db import UnitOfWork
@@ -106,6 +107,28 @@ async def test_poison_messages_are_dead_lettered_and_the_batch_goes_on(runtimes,
         dlq = (await conn.execute(select(outbox_table.c.topic))).scalars().all()
     assert row.value == value and row.offset == 7 and row.error
     assert dlq == ["gridgov.scoring.dlq"]
+
+
+async def test_a_deadlock_undoes_the_batch_for_redelivery_instead_of_dead_lettering(runtimes):
+    runtime = await runtimes("scoring")
+    first, victim = payment_envelope(1), payment_envelope(2)
+    deadlocked = True
+
+    async def handler(uow: UnitOfWork, event, envelope) -> None:
+        await HANDLERS[PaymentRecorded.type](uow, event, envelope)
+        if envelope.id == victim.id and deadlocked:
+            await uow.session.execute(
+                text("DO $$ BEGIN RAISE EXCEPTION 'deadlock' USING ERRCODE = '40P01'; END $$")
+            )
+
+    applier = EventApplier("scoring", runtime.sessions, {PaymentRecorded.type: handler})
+    with pytest.raises(DBAPIError):
+        await applier.apply([delivery(first), delivery(victim)])
+    assert await tally(runtime) == 0, "the whole batch is undone"
+    assert await count(runtime, dead_letter) == 0 and await count(runtime, inbox) == 0
+    deadlocked = False
+    assert await applier.apply([delivery(first), delivery(victim)]) == ["applied", "applied"]
+    assert await tally(runtime) == 2
 
 
 async def test_a_failing_handler_is_retried_then_dead_lettered_once(runtimes):
