@@ -45,7 +45,7 @@ def worker_id(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session", autouse=True)
-async def _drop_test_databases(pg_server_url: str, worker_id: str) -> AsyncIterator[None]:
+async def _drop_test_databases() -> AsyncIterator[None]:
     """Drop this worker's databases when the run ends."""
     yield
     for url in sorted(_migrated):
@@ -65,16 +65,45 @@ async def drop_database(url: str) -> None:
         await admin.dispose()
 
 
-@pytest.fixture(scope="session")
-def pg_server_url() -> Iterator[str]:
-    """URL of the PostgreSQL server the tests use."""
-    external = os.environ.get("GRIDGOV_TEST_DATABASE_URL")
-    if external:
-        yield external
+EMBEDDED_PG_URL = "GRIDGOV_EMBEDDED_TEST_PG_URL"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start the embedded PostgreSQL once, in the controlling process, before any worker.
+
+    Workers that each started it would race to initialise the same data directory; they
+    inherit its URL instead. The controller's exit stops it (cleanup_mode="stop").
+    """
+    if os.environ.get("GRIDGOV_TEST_DATABASE_URL") or hasattr(config, "workerinput"):
+        return
+    if not _collects_database_tests(config):
         return
     url, server = embedded.start_postgres(ROOT / "var" / "test-pg")
-    yield url
-    del server  # the last worker's exit stops it (cleanup_mode="stop")
+    config.stash[_EMBEDDED_SERVER] = server
+    os.environ[EMBEDDED_PG_URL] = url
+
+
+_EMBEDDED_SERVER = pytest.StashKey[Any]()
+
+
+def _collects_database_tests(config: pytest.Config) -> bool:
+    """False when every path asked for lies under tests/unit (they need no database)."""
+    unit = ROOT / "tests" / "unit"
+    paths = [Path(a.split("::")[0]).resolve() for a in config.args] or [ROOT / "tests"]
+    return not all(path.is_relative_to(unit) for path in paths)
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> str:
+    """URL of the PostgreSQL server the tests use."""
+    url = os.environ.get("GRIDGOV_TEST_DATABASE_URL") or os.environ.get(EMBEDDED_PG_URL)
+    if not url:  # a unit-test run that reached a database test after all
+        url, server = embedded.start_postgres(ROOT / "var" / "test-pg")
+        _keep_alive.append(server)
+    return url
+
+
+_keep_alive: list[Any] = []
 
 
 @pytest.fixture(scope="session")
