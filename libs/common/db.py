@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, Table, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -29,6 +29,11 @@ NAMING_CONVENTION = {
 def new_metadata() -> MetaData:
     """A MetaData with the naming convention Alembic migrations rely on."""
     return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table_of(model: type[Any]) -> Table:
+    """The Core table of a mapped class (typed as a `Table`, for insert/update statements)."""
+    return cast(Table, model.__table__)
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:

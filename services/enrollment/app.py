@@ -7,8 +7,15 @@ from fastapi import FastAPI
 from libs.common.app import create_service_app
 from libs.common.service import ServiceSpec
 from libs.common.settings import ServiceSettings, load_settings
-from services.enrollment.api import payments
+from services.enrollment.arrears import api as arrears
+from services.enrollment.consumers import HANDLERS
+from services.enrollment.enrollments import api as enrollments
 from services.enrollment.models import Base
+from services.enrollment.payments import api as payments
+from services.enrollment.persons import api as persons
+from services.enrollment.schemes import api as schemes
+from services.enrollment.targets import api as targets
+from services.enrollment.units import api as units
 
 SPEC = ServiceSpec(
     name="enrollment",
@@ -16,7 +23,16 @@ SPEC = ServiceSpec(
     description="Social-insurance enrollment and the payments partner tax and bank systems send.",
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
-    routers=[payments.router],
+    routers=[
+        units.router,
+        schemes.router,
+        persons.router,
+        enrollments.router,
+        payments.router,
+        targets.router,
+        arrears.router,
+    ],
+    handlers=HANDLERS,
     consumes_from=("grid", "partner"),
 )
 

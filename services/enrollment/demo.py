@@ -1,29 +1,41 @@
-"""Enrollment's part of the demo: bank payments for the demo villages, posted as a partner."""
+"""Enrollment's part of the demo: the region, resident medical for next year, its villagers,
+their tasks, and bank payments (more in the first villages, so the ranking has a spread).
+
+Everything goes through the public API, as the district office and the demo bank would.
+"""
 
 from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import httpx
 
 from libs.common import auth
 from libs.common.identifiers import resident_id_check_char
-from services.demo import VILLAGES
+from services.demo import DISTRICT, TOWNS, VILLAGES
 
 SCHEME = "resident-medical-a"
+TEMPLATE = "resident_medical/variant-a"
+PERSONS_PER_VILLAGE = 20
+
+
+def demo_year() -> int:
+    """Resident medical for next year, collected this autumn."""
+    return datetime.now(UTC).year + 1
 
 
 def demo_resident_id(village_index: int, person: int) -> str:
-    """A well-formed (check digit and all) fictitious resident ID number."""
-    first17 = f"320115{1960 + person:04d}{1 + village_index:02d}15{person % 1000:03d}"
+    """A well-formed (check digit and all) fictitious resident ID number of an adult."""
+    born = date(1970, 1, 1) + timedelta(days=village_index * 400 + person * 17)
+    first17 = f"320115{born:%Y%m%d}{village_index:01d}{person % 100:02d}"
     return first17 + resident_id_check_char(first17)
 
 
 def demo_payments(year: int) -> list[dict[str, str | int]]:
-    """A few resident-medical payments per demo village (more in the first villages)."""
+    """Payments for 12, 11, … of the 20 villagers of each village, inside the window."""
     paid = datetime(year - 1, 11, 3, 9, 30, tzinfo=UTC)
     notices: list[dict[str, str | int]] = []
     for index, village in enumerate(VILLAGES):
@@ -36,7 +48,7 @@ def demo_payments(year: int) -> list[dict[str, str | int]]:
                     "unit_code": village,
                     "scheme_code": SCHEME,
                     "year": year,
-                    "amount": str(Decimal("320.00")),
+                    "amount": "320.00",
                     "paid_at": at.isoformat(),
                     "deposited_at": (at + timedelta(days=1)).isoformat(),
                 }
@@ -57,13 +69,55 @@ def signed_headers(partner: str, secret: str, body: bytes, key: str) -> dict[str
 
 
 def load(env: dict[str, str]) -> None:
-    """Post the demo payments to enrollment as the demo bank."""
+    """Set up the region and post the demo payments as the demo bank."""
+    token = auth.mint_token(
+        env["GRIDGOV_JWT_SECRET"], subject="demo", roles=["district_admin"], jurisdiction=DISTRICT
+    )
+    admin = {"Authorization": f"Bearer {token}"}
+    year = demo_year()
+    with httpx.Client(base_url=env["GRIDGOV_ENROLLMENT_URL"], timeout=30) as client:
+        _region(client, admin, year)
+        _villagers(client, admin, year)
+        _payments(client, env, year)
+    print(
+        f"demo: {len(VILLAGES) * PERSONS_PER_VILLAGE} villagers enrolled, "
+        f"{len(demo_payments(year))} payments posted to enrollment",
+        flush=True,
+    )
+
+
+def _region(client: httpx.Client, admin: dict[str, str], year: int) -> None:
+    for code, name in {DISTRICT: "江宁区", **TOWNS, **VILLAGES}.items():
+        _ok(client.put(f"/v1/units/{code}", json={"name": name}, headers=admin))
+    scheme = {"template": TEMPLATE, "collection_year": year - 1}
+    _ok(client.put(f"/v1/schemes/{SCHEME}/years/{year}", json=scheme, headers=admin))
+    for village in VILLAGES:
+        task = {"task": PERSONS_PER_VILLAGE}
+        _ok(client.put(f"/v1/targets/{SCHEME}/{year}/{village}", json=task, headers=admin))
+
+
+def _villagers(client: httpx.Client, admin: dict[str, str], year: int) -> None:
+    for index, village in enumerate(VILLAGES):
+        for n in range(PERSONS_PER_VILLAGE):
+            person: dict[str, Any] = {
+                "resident_id": demo_resident_id(index, n),
+                "name": f"{VILLAGES[village][:2]}居民{n + 1}",
+                "unit_code": village,
+            }
+            created = _ok(client.post("/v1/persons", json=person, headers=admin))
+            body = {"person_id": created["id"], "scheme_code": SCHEME, "year": year}
+            _ok(client.post("/v1/enrollments", json=body, headers=admin))
+
+
+def _payments(client: httpx.Client, env: dict[str, str], year: int) -> None:
     partner, secret = next(iter(json.loads(env["GRIDGOV_PARTNER_SECRETS"]).items()))
-    base = env["GRIDGOV_ENROLLMENT_URL"]
-    year = datetime.now(UTC).year + 1
-    with httpx.Client(base_url=base, timeout=10) as client:
-        for notice in demo_payments(year):
-            body = json.dumps(notice).encode()
-            headers = signed_headers(partner, secret, body, str(notice["transaction_id"]))
-            client.post("/v1/partner/payments", content=body, headers=headers).raise_for_status()
-    print(f"demo: {len(demo_payments(year))} payments posted to enrollment", flush=True)
+    for notice in demo_payments(year):
+        body = json.dumps(notice).encode()
+        headers = signed_headers(partner, secret, body, str(notice["transaction_id"]))
+        _ok(client.post("/v1/partner/payments", content=body, headers=headers))
+
+
+def _ok(response: httpx.Response) -> Any:
+    if response.status_code >= 300:
+        raise SystemExit(f"demo: {response.request.url} answered {response.text}")
+    return response.json()

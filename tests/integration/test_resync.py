@@ -13,22 +13,7 @@ from libs.common.resync import OutboxResync, checkpoint_of
 from services.scoring.models import UnitPaymentTally
 from tests.conftest import JWT_SECRET, bearer, signed
 from tests.integration.test_consumer import delivery, payment_envelope
-
-
-def notice(n: int) -> dict:
-    from services.enrollment.demo import demo_resident_id
-
-    at = datetime(2026, 11, 3, 9, tzinfo=UTC).isoformat()
-    return {
-        "transaction_id": f"R{n:04d}",
-        "resident_id": demo_resident_id(0, n),
-        "unit_code": "320115101001",
-        "scheme_code": "resident-medical-a",
-        "year": 2027,
-        "amount": "320.00",
-        "paid_at": at,
-        "deposited_at": at,
-    }
+from tests.support.enrollment import enroll, notice, prepare_region
 
 
 async def published_through_relay(client) -> None:
@@ -48,7 +33,9 @@ async def published_through_relay(client) -> None:
 async def test_resync_applies_what_kafka_never_delivered_exactly_once(client_for, runtimes):
     enrollment = await client_for("enrollment")
     scoring = await runtimes("scoring")
+    await prepare_region(enrollment)
     for n in range(7):
+        await enroll(enrollment, n)
         body, headers = signed(notice(n))
         assert (
             await enrollment.post("/v1/partner/payments", content=body, headers=headers)
@@ -66,7 +53,8 @@ async def test_resync_applies_what_kafka_never_delivered_exactly_once(client_for
         ]
     from libs.common.events.envelope import Envelope
 
-    await scoring.applier().apply([delivery(Envelope(**e)) for e in envelopes[:2]])
+    recorded = [e for e in envelopes if e["type"].endswith("payment.recorded.v1")]
+    await scoring.applier().apply([delivery(Envelope(**e)) for e in recorded[:2]])
 
     resync = OutboxResync(
         scoring.applier(),
@@ -77,9 +65,9 @@ async def test_resync_applies_what_kafka_never_delivered_exactly_once(client_for
         page_size=3,
         transport=enrollment.asgi_transport,
     )
-    assert await resync.resync("enrollment", "http://enrollment") == 7
+    assert await resync.resync("enrollment", "http://enrollment") == len(envelopes)
     assert await resync.resync("enrollment", "http://enrollment") == 0
-    assert await checkpoint_of(scoring.engine, "enrollment") == 7
+    assert await checkpoint_of(scoring.engine, "enrollment") == len(envelopes)
     async with scoring.engine.connect() as conn:
         assert await conn.scalar(select(func.sum(UnitPaymentTally.payments))) == 7
 

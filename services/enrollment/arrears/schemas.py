@@ -1,0 +1,63 @@
+"""Request and response models of enterprise arrears."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from libs.common.identifiers import CreditCode, UnitCode
+
+Yuan = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+
+
+class ArrearsCreate(BaseModel):
+    """An enterprise's contributions due and paid for one period."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    credit_code: CreditCode
+    unit_code: UnitCode
+    scheme_code: str = Field(min_length=1, max_length=64)
+    year: int = Field(ge=2000, le=2100)
+    period: str = Field(min_length=1, max_length=16, examples=["2025-06"])
+    due: Yuan
+    paid: Yuan = Decimal("0.00")
+    due_date: date
+    assessed_on: date | None = Field(None, description="Day of assessment (default today)")
+
+
+class ArrearsPayment(BaseModel):
+    """A back-payment against assessed arrears."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+
+
+class ArrearsRead(BaseModel):
+    """Arrears of one enterprise and period, with the late fee and whether it is deferred."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    credit_code: str
+    unit_code: str
+    scheme_code: str
+    year: int
+    period: str
+    due: Decimal
+    paid: Decimal
+    outstanding: Decimal
+    due_date: date
+    late_fee_accrued: Decimal
+    late_fee_payable: Decimal
+    late_fee_deferred: Decimal
+    deferred_until: date | None
+    late_fee_reason: str
+    status: str
+    assessed_at: datetime
+    cleared_at: datetime | None

@@ -1,0 +1,74 @@
+"""Enrollments: per person, scheme and year, with an audited lifecycle."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from libs.common.deps import CurrentUser, UnitOfWorkDep
+from libs.common.identifiers import UnitCode
+from services.enrollment.enrollments import service
+from services.enrollment.enrollments.schemas import (
+    EnrollmentCreate,
+    EnrollmentRead,
+    TransitionRead,
+    TransitionRequest,
+    WindowClosed,
+)
+
+router = APIRouter(tags=["enrollments"])
+
+
+@router.post("/enrollments", response_model=EnrollmentRead, status_code=status.HTTP_201_CREATED)
+async def post_enrollment(
+    body: EnrollmentCreate, user: CurrentUser, uow: UnitOfWorkDep
+) -> EnrollmentRead:
+    """Enroll an eligible person in a scheme-year (emits `person.enrolled`)."""
+    return await service.enroll(uow, user, body)
+
+
+@router.get("/enrollments", response_model=list[EnrollmentRead])
+async def list_enrollments(
+    unit_code: Annotated[UnitCode, Query()],
+    scheme_code: str,
+    year: int,
+    user: CurrentUser,
+    uow: UnitOfWorkDep,
+    state: str | None = None,
+) -> list[EnrollmentRead]:
+    """Enrollments of a scheme-year in a unit's subtree, optionally in one state."""
+    return await service.list_enrollments(uow, user, unit_code, scheme_code, year, state)
+
+
+@router.get("/enrollments/{enrollment_id}", response_model=EnrollmentRead)
+async def get_enrollment(
+    enrollment_id: uuid.UUID, user: CurrentUser, uow: UnitOfWorkDep
+) -> EnrollmentRead:
+    """An enrollment with its settlement."""
+    return await service.get_enrollment(uow, user, enrollment_id)
+
+
+@router.get("/enrollments/{enrollment_id}/history", response_model=list[TransitionRead])
+async def get_history(
+    enrollment_id: uuid.UUID, user: CurrentUser, uow: UnitOfWorkDep
+) -> list[TransitionRead]:
+    """The audit trail of an enrollment's lifecycle."""
+    return await service.history(uow, user, enrollment_id)
+
+
+@router.post("/enrollments/{enrollment_id}/transitions", response_model=EnrollmentRead)
+async def post_transition(
+    enrollment_id: uuid.UUID, body: TransitionRequest, user: CurrentUser, uow: UnitOfWorkDep
+) -> EnrollmentRead:
+    """Interrupt, resume, seal, flag as duplicate or terminate an enrollment (audited)."""
+    return await service.act(uow, user, enrollment_id, body)
+
+
+@router.post("/schemes/{scheme_code}/years/{year}/close-window", response_model=WindowClosed)
+async def close_window(
+    scheme_code: str, year: int, user: CurrentUser, uow: UnitOfWorkDep
+) -> WindowClosed:
+    """After the window, move unpaid registrations in your jurisdiction into arrears."""
+    return await service.close_window(uow, user, scheme_code, year)

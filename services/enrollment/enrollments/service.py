@@ -1,0 +1,189 @@
+"""Enrollment use cases: enroll, lifecycle actions (audited, emitted), close the window."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from libs.common.auth import Principal
+from libs.common.db import UnitOfWork
+from libs.common.errors import Conflict, NotFound, RuleViolation
+from libs.common.events.catalogue.enrollment import EnrollmentState as EventState
+from libs.common.events.catalogue.enrollment import PersonEnrolled
+from services.enrollment import access
+from services.enrollment.domain.dates import local_date
+from services.enrollment.domain.eligibility import decide_eligibility
+from services.enrollment.domain.lifecycle import EnrollmentAction, EnrollmentState
+from services.enrollment.domain.premiums import quote_premium
+from services.enrollment.enrollments import audit
+from services.enrollment.enrollments.models import ZERO, Enrollment, EnrollmentTransition
+from services.enrollment.enrollments.schemas import (
+    EnrollmentCreate,
+    EnrollmentRead,
+    TransitionRead,
+    TransitionRequest,
+    WindowClosed,
+)
+from services.enrollment.errors import domain_rules
+from services.enrollment.identity import enrollment_id_of
+from services.enrollment.persons import service as persons
+from services.enrollment.persons.models import Person
+from services.enrollment.schemes import service as schemes
+
+
+async def enroll(uow: UnitOfWork, user: Principal, body: EnrollmentCreate) -> EnrollmentRead:
+    """Enroll an eligible person (prospect → registered), quoting what they owe."""
+    person = await uow.session.get(Person, body.person_id)
+    if person is None:
+        raise RuleViolation(f"Unknown person {body.person_id}.", field="person_id")
+    access.require(user, access.OFFICERS, person.unit_code)
+    policy = schemes.policy_of(
+        await schemes.require_scheme_year(uow.session, body.scheme_code, body.year)
+    )
+    facts, now = persons.facts_of(person), datetime.now(UTC)
+    eligibility = decide_eligibility(policy, facts, local_date(now))
+    if not eligibility.eligible:
+        raise RuleViolation(
+            eligibility.reason.text, field="person_id", code=eligibility.reason.code
+        )
+    with domain_rules("tier"):
+        quote = quote_premium(policy, facts, now, body.tier)
+    enrollment = Enrollment(
+        id=enrollment_id_of(person.person_key, body.scheme_code, body.year),
+        person_id=person.id,
+        person_key=person.person_key,
+        unit_code=person.unit_code,
+        scheme_code=body.scheme_code,
+        year=body.year,
+        state=EnrollmentState.PROSPECT.value,
+        tier=quote.tier,
+        subsidy_category=quote.category,
+        due=quote.individual.amount,
+        paid=ZERO,
+        deposited=ZERO,
+        overpayment=ZERO,
+        settlement="unpaid",
+        counted=False,
+        registered_at=now,
+    )
+    if await uow.session.get(Enrollment, enrollment.id) is not None:
+        raise Conflict("The person is already enrolled in this scheme-year.", field="person_id")
+    uow.session.add(enrollment)
+    audit.move(uow, enrollment, EnrollmentAction.REGISTER, user.subject, None, now, emit=False)
+    uow.emit(_enrolled(enrollment, now))
+    await uow.commit()
+    return EnrollmentRead.model_validate(enrollment)
+
+
+async def get_enrollment(
+    uow: UnitOfWork, user: Principal, enrollment_id: uuid.UUID
+) -> EnrollmentRead:
+    """An enrollment in the caller's jurisdiction."""
+    return EnrollmentRead.model_validate(await _visible(uow, user, enrollment_id))
+
+
+async def list_enrollments(
+    uow: UnitOfWork, user: Principal, unit_code: str, scheme_code: str, year: int, state: str | None
+) -> list[EnrollmentRead]:
+    """Enrollments of a scheme-year in a unit's subtree."""
+    access.require(user, access.READERS, unit_code)
+    from libs.common.identifiers import unit_prefix
+
+    query = select(Enrollment).where(
+        Enrollment.scheme_code == scheme_code,
+        Enrollment.year == year,
+        Enrollment.unit_code.startswith(unit_prefix(unit_code)),
+    )
+    if state is not None:
+        query = query.where(Enrollment.state == state)
+    rows = await uow.session.scalars(query.order_by(Enrollment.unit_code, Enrollment.registered_at))
+    return [EnrollmentRead.model_validate(e) for e in rows]
+
+
+async def history(
+    uow: UnitOfWork, user: Principal, enrollment_id: uuid.UUID
+) -> list[TransitionRead]:
+    """The audit trail of an enrollment, oldest first."""
+    await _visible(uow, user, enrollment_id)
+    rows = await uow.session.scalars(
+        select(EnrollmentTransition)
+        .where(EnrollmentTransition.enrollment_id == enrollment_id)
+        .order_by(EnrollmentTransition.id)
+    )
+    return [TransitionRead.model_validate(t) for t in rows]
+
+
+async def act(
+    uow: UnitOfWork, user: Principal, enrollment_id: uuid.UUID, body: TransitionRequest
+) -> EnrollmentRead:
+    """Apply a lifecycle action (interrupt, resume, seal, flag duplicate, terminate …)."""
+    enrollment = await _visible(uow, user, enrollment_id, lock=True)
+    access.require(user, access.OFFICERS, enrollment.unit_code)
+    with domain_rules("action"):
+        audit.move(
+            uow,
+            enrollment,
+            EnrollmentAction(body.action),
+            user.subject,
+            body.reason,
+            datetime.now(UTC),
+        )
+    await uow.commit()
+    return EnrollmentRead.model_validate(enrollment)
+
+
+async def close_window(
+    uow: UnitOfWork, user: Principal, scheme_code: str, year: int
+) -> WindowClosed:
+    """After the window: every registered or resumed person not yet paid falls into arrears."""
+    access.require(user, access.PLANNERS, user.jurisdiction)
+    await schemes.require_scheme_year(uow.session, scheme_code, year)
+    from libs.common.identifiers import unit_prefix
+
+    open_states = [EnrollmentState.REGISTERED.value, EnrollmentState.RESUMED.value]
+    rows = (
+        await uow.session.scalars(
+            select(Enrollment)
+            .where(
+                Enrollment.scheme_code == scheme_code,
+                Enrollment.year == year,
+                Enrollment.state.in_(open_states),
+                Enrollment.unit_code.startswith(unit_prefix(user.jurisdiction)),
+            )
+            .with_for_update()
+        )
+    ).all()
+    now = datetime.now(UTC)
+    for enrollment in rows:
+        audit.move(
+            uow, enrollment, EnrollmentAction.CLOSE_WINDOW, user.subject, "window closed", now
+        )
+    await uow.commit()
+    return WindowClosed(scheme_code=scheme_code, year=year, moved_to_unpaid=len(rows))
+
+
+async def _visible(
+    uow: UnitOfWork, user: Principal, enrollment_id: uuid.UUID, lock: bool = False
+) -> Enrollment:
+    access.require(user, access.READERS)
+    enrollment = await uow.session.get(Enrollment, enrollment_id, with_for_update=lock)
+    if enrollment is None:
+        raise NotFound(f"No enrollment {enrollment_id}.")
+    access.visible_or_404(user, enrollment.unit_code, f"enrollment {enrollment_id}")
+    return enrollment
+
+
+def _enrolled(enrollment: Enrollment, now: datetime) -> PersonEnrolled:
+    return PersonEnrolled(
+        enrollment_id=enrollment.id,
+        person_key=enrollment.person_key,
+        unit_code=enrollment.unit_code,
+        scheme=enrollment.scheme_code,
+        year=enrollment.year,
+        tier=enrollment.tier,
+        state=EventState(enrollment.state),
+        subsidy_category=enrollment.subsidy_category,
+        enrolled_at=now,
+    )

@@ -1,0 +1,211 @@
+"""Re-settle enrollments after ledger entries: amounts, completion, counting, state.
+
+Runs in bulk (one query per table for a whole chunk of payments) and applies the domain's
+`settle` to each enrollment: partial payments leave the person registered, overpayments
+are recorded for refund, late payments pay the policy's outside-window premium, and only
+money deposited completes a person.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+
+from libs.common.db import UnitOfWork, table_of
+from libs.common.events.envelope import Event
+from services.enrollment.domain.dates import local_date, window_dates
+from services.enrollment.domain.facts import PersonFacts, Sex
+from services.enrollment.domain.lifecycle import EnrollmentAction as A
+from services.enrollment.domain.lifecycle import EnrollmentState as S
+from services.enrollment.domain.lifecycle import transition
+from services.enrollment.domain.payments import Payment as Entry
+from services.enrollment.domain.payments import SettlementStatus, settle
+from services.enrollment.domain.policy import SchemePolicy
+from services.enrollment.enrollments import audit
+from services.enrollment.enrollments.models import Enrollment, EnrollmentTransition
+from services.enrollment.payments.models import Payment
+from services.enrollment.persons.models import Person
+from services.enrollment.schemes import service as schemes
+
+E, P, L = table_of(Enrollment), table_of(Person), table_of(Payment)
+_COMPLETABLE = {S.REGISTERED, S.UNPAID, S.RESUMED}
+
+
+@dataclass(frozen=True)
+class Settled:
+    """An enrollment after re-settlement."""
+
+    id: uuid.UUID
+    person_key: str
+    unit_code: str
+    scheme_code: str
+    year: int
+    state: str
+    complete: bool
+    progress_moved: bool
+
+
+async def resettle(
+    uow: UnitOfWork, ids: set[uuid.UUID], actor: str, now: datetime, events: list[Event]
+) -> dict[uuid.UUID, Settled]:
+    """Settle the enrollments `ids` against their posted ledger entries; append events."""
+    if not ids:
+        return {}
+    session = uow.session
+    rows = (
+        await session.execute(select(E).where(E.c.id.in_(ids)).order_by(E.c.id).with_for_update())
+    ).all()
+    facts = await _facts(uow, {r.person_id for r in rows})
+    entries = await _entries(uow, ids)
+    policies = await schemes.policies_for(session, {(r.scheme_code, r.year) for r in rows})
+    updates: list[dict[str, Any]] = []
+    trails: list[dict[str, Any]] = []
+    out: dict[uuid.UUID, Settled] = {}
+    for row in rows:
+        policy = policies[(row.scheme_code, row.year)]
+        result = settle(policy, facts[row.person_id], entries[row.id], now, row.tier)
+        deposited = sum(
+            (e.amount for e in _standing(entries[row.id]) if e.deposited_at), Decimal(0)
+        )
+        complete = result.status is SettlementStatus.COMPLETE and deposited >= result.due
+        state = _next_state(S(row.state), complete, policy, now, row, actor, trails, events)
+        moved = (
+            result.counts_toward_target != row.counted or result.deposited_in_time != row.deposited
+        )
+        updates.append(
+            {
+                "b_id": row.id,
+                "b_state": state.value,
+                "b_due": result.due,
+                "b_paid": result.paid,
+                "b_deposited": result.deposited_in_time,
+                "b_overpayment": result.overpayment,
+                "b_settlement": result.status.value,
+                "b_counted": result.counts_toward_target,
+                "b_at": now,
+            }
+        )
+        out[row.id] = Settled(
+            row.id,
+            row.person_key,
+            row.unit_code,
+            row.scheme_code,
+            row.year,
+            state.value,
+            complete,
+            moved,
+        )
+    await _write(uow, updates, trails)
+    return out
+
+
+def _next_state(
+    state: S,
+    complete: bool,
+    policy: SchemePolicy,
+    now: datetime,
+    row: Any,
+    actor: str,
+    trails: list[dict[str, Any]],
+    events: list[Event],
+) -> S:
+    actions: list[A] = []
+    if complete and state in _COMPLETABLE:
+        actions = [A.COMPLETE_PAYMENT]
+    elif not complete and state is S.PAID:
+        actions = [A.REVERSE_PAYMENT]
+        if policy.window is not None and local_date(now) > window_dates(policy)[1]:
+            actions.append(A.CLOSE_WINDOW)
+    for action in actions:
+        after = transition(state, action)
+        reason = (
+            "payments reached the amount due"
+            if action is A.COMPLETE_PAYMENT
+            else (
+                "a reversal undid the completion"
+                if action is A.REVERSE_PAYMENT
+                else "window closed"
+            )
+        )
+        trails.append(audit.trail(row.id, action, state.value, after.value, actor, reason, now))
+        events.append(
+            audit.changed(
+                row.id,
+                row.person_key,
+                row.unit_code,
+                row.scheme_code,
+                row.year,
+                state.value,
+                after.value,
+                reason,
+                now,
+            )
+        )
+        state = after
+    return state
+
+
+def _standing(entries: list[Entry]) -> list[Entry]:
+    reversed_refs = {e.reverses for e in entries if e.reverses}
+    return [e for e in entries if e.reverses is None and e.reference not in reversed_refs]
+
+
+async def _facts(uow: UnitOfWork, person_ids: set[uuid.UUID]) -> dict[uuid.UUID, PersonFacts]:
+    rows = await uow.session.execute(select(P).where(P.c.id.in_(person_ids)))
+    return {
+        r.id: PersonFacts(
+            birth_date=r.birth_date,
+            sex=Sex(r.sex),
+            tags=frozenset(r.tags),
+            student=r.student,
+            in_employee_scheme=r.in_employee_scheme,
+            local_hukou=r.local_hukou,
+            residence_permit=r.residence_permit,
+            new_nonlocal_student=r.new_nonlocal_student,
+        )
+        for r in rows
+    }
+
+
+async def _entries(uow: UnitOfWork, ids: set[uuid.UUID]) -> defaultdict[uuid.UUID, list[Entry]]:
+    rows = await uow.session.execute(
+        select(
+            L.c.id, L.c.enrollment_id, L.c.amount, L.c.paid_at, L.c.deposited_at, L.c.reverses_id
+        ).where(L.c.enrollment_id.in_(ids), L.c.status == "posted")
+    )
+    entries: defaultdict[uuid.UUID, list[Entry]] = defaultdict(list)
+    for r in rows:
+        reverses = str(r.reverses_id) if r.reverses_id else None
+        entries[r.enrollment_id].append(
+            Entry(str(r.id), r.amount, r.paid_at, r.deposited_at, reverses)
+        )
+    return entries
+
+
+async def _write(
+    uow: UnitOfWork, updates: list[dict[str, Any]], trails: list[dict[str, Any]]
+) -> None:
+    if updates:
+        stmt = (
+            update(E)
+            .where(E.c.id == bindparam("b_id"))
+            .values(
+                state=bindparam("b_state"),
+                due=bindparam("b_due"),
+                paid=bindparam("b_paid"),
+                deposited=bindparam("b_deposited"),
+                overpayment=bindparam("b_overpayment"),
+                settlement=bindparam("b_settlement"),
+                counted=bindparam("b_counted"),
+                updated_at=bindparam("b_at"),
+            )
+        )
+        await uow.session.execute(stmt, updates)
+    if trails:
+        await uow.session.execute(insert(table_of(EnrollmentTransition)), trails)

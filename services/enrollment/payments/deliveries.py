@@ -1,0 +1,73 @@
+"""Every line of every delivery keeps its outcome (recorded, duplicate, reversed, …)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+
+from sqlalchemy import insert, update
+
+from libs.common.db import UnitOfWork, table_of
+from services.enrollment.payments.models import Delivery, DeliveryLine
+from services.enrollment.payments.notices import Outcome
+
+D = table_of(Delivery)
+
+
+async def open_delivery(
+    uow: UnitOfWork, partner_id: str, channel: str, source: str | None, digest: str | None = None
+) -> uuid.UUID:
+    """Create the delivery record (its counts grow as its lines are posted)."""
+    delivery_id = uuid.uuid4()
+    zeros = dict.fromkeys(("lines", "recorded", "duplicate", "reversed", "suspense", "rejected"), 0)
+    await uow.session.execute(
+        insert(D).values(
+            id=delivery_id,
+            partner_id=partner_id,
+            channel=channel,
+            source=source,
+            digest=digest,
+            **zeros,
+        )
+    )
+    return delivery_id
+
+
+async def add_lines(uow: UnitOfWork, delivery_id: uuid.UUID, outcomes: Sequence[Outcome]) -> None:
+    """Store the outcomes of some lines and add them to the delivery's counts."""
+    if not outcomes:
+        return
+    await uow.session.execute(
+        insert(table_of(DeliveryLine)),
+        [
+            {
+                "delivery_id": delivery_id,
+                "line_no": o.line_no,
+                "partner_txn_id": o.txn,
+                "outcome": o.outcome,
+                "reason_code": o.reason_code,
+                "detail": o.detail,
+                "payment_id": o.payment_id,
+            }
+            for o in outcomes
+        ],
+    )
+    counts = Counter(o.outcome for o in outcomes)
+    await uow.session.execute(
+        update(D)
+        .where(D.c.id == delivery_id)
+        .values(
+            lines=D.c.lines + len(outcomes),
+            **{kind: D.c[kind] + n for kind, n in counts.items()},
+        )
+    )
+
+
+async def record(
+    uow: UnitOfWork, partner_id: str, channel: str, source: str | None, outcomes: Sequence[Outcome]
+) -> uuid.UUID:
+    """A one-shot delivery (webhook call, topic event) with its lines."""
+    delivery_id = await open_delivery(uow, partner_id, channel, source)
+    await add_lines(uow, delivery_id, outcomes)
+    return delivery_id

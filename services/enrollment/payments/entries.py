@@ -1,0 +1,121 @@
+"""Ledger rows and their events: how a notice becomes an entry, and an entry an event."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.db import table_of
+from libs.common.events.catalogue.enrollment import PaymentRecorded, PaymentReversed
+from libs.common.pii import PiiVault
+from services.enrollment.payments.models import Payment
+from services.enrollment.payments.notices import Notice
+
+if TYPE_CHECKING:
+    from services.enrollment.payments.ledger import Source
+
+L = table_of(Payment)
+_COLUMNS = [c.name for c in L.columns if c.name != "recorded_at"]
+
+
+async def known(
+    session: AsyncSession, partner_id: str, txns: list[str]
+) -> dict[str, tuple[uuid.UUID, str]]:
+    """The partner's transaction numbers already in the ledger → (entry id, how it came)."""
+    if not txns:
+        return {}
+    rows = await session.execute(
+        select(L.c.partner_txn_id, L.c.id, L.c.channel, L.c.recorded_at).where(
+            L.c.partner_id == partner_id, L.c.partner_txn_id.in_(txns)
+        )
+    )
+    return {
+        r.partner_txn_id: (r.id, f"recorded by {r.channel} at {r.recorded_at.isoformat()}")
+        for r in rows
+    }
+
+
+def payment_row(
+    source: Source,
+    vault: PiiVault,
+    n: Notice,
+    person_key: str | None,
+    enrollment: Any,
+    suspense: str | None,
+) -> dict[str, Any]:
+    """The ledger row of a payment notice, posted to its enrollment or held in suspense."""
+    posted = suspense is None
+    return {
+        "_line": n.line_no,
+        "id": uuid.uuid4(),
+        "partner_id": source.partner_id,
+        "partner_txn_id": n.txn,
+        "kind": "payment",
+        "status": "posted" if posted else "suspense",
+        "reverses_id": None,
+        "enrollment_id": enrollment.id if posted else (enrollment.id if enrollment else None),
+        "person_key": enrollment.person_key if posted else person_key,
+        "resident_id_enc": None
+        if posted or n.resident_id is None
+        else vault.encrypt(n.resident_id),
+        "unit_code": enrollment.unit_code if posted else n.unit_code,
+        "scheme_code": n.scheme_code,
+        "year": n.year,
+        "tier": n.tier,
+        "amount": n.amount,
+        "paid_at": n.paid_at,
+        "deposited_at": n.deposited_at,
+        "channel": source.channel,
+        "note": suspense,
+        "resolved_by": None,
+        "resolved_at": None,
+    }
+
+
+def columns(row: dict[str, Any]) -> dict[str, Any]:
+    """Only the table's columns of a row (drops bookkeeping keys such as `_line`)."""
+    return {name: row[name] for name in _COLUMNS}
+
+
+def recorded_event(row: dict[str, Any], completes: bool) -> PaymentRecorded:
+    """`payment.recorded` of a posted payment."""
+    return PaymentRecorded(
+        payment_id=row["id"],
+        enrollment_id=row["enrollment_id"],
+        partner_id=row["partner_id"],
+        partner_txn_id=row["partner_txn_id"],
+        person_key=row["person_key"],
+        unit_code=row["unit_code"],
+        scheme=row["scheme_code"],
+        year=row["year"],
+        tier=row["tier"],
+        amount=row["amount"],
+        paid_at=row["paid_at"],
+        deposited_at=row["deposited_at"],
+        completes_person=completes,
+        channel=row["channel"],
+    )
+
+
+def reversed_event(row: dict[str, Any], reopens: bool) -> PaymentReversed:
+    """`payment.reversed` of a compensating entry against a posted payment."""
+    return PaymentReversed(
+        reversal_id=row["id"],
+        payment_id=row["reverses_id"],
+        enrollment_id=row["enrollment_id"],
+        partner_id=row["partner_id"],
+        partner_txn_id=row["partner_txn_id"],
+        original_partner_txn_id=row["_original_txn"],
+        person_key=row["person_key"],
+        unit_code=row["unit_code"],
+        scheme=row["scheme_code"],
+        year=row["year"],
+        amount=row["amount"],
+        reopens_person=reopens,
+        reason=row["note"],
+        reversed_at=row["paid_at"],
+        channel=row["channel"],
+    )

@@ -1,0 +1,209 @@
+"""The one idempotent ledger every channel (webhook, topic, file) posts into.
+
+`post` takes a batch of notices (one for a webhook call or a topic event, thousands for a
+chunk of a bank file) and decides each line's outcome with a handful of queries for the
+whole batch: identity is partner + transaction number, so a line already in the ledger is
+a `duplicate`; a payment that matches no enrollment waits in `suspense`; a reversal is a
+compensating entry. The caller's use case commits.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from libs.common.db import UnitOfWork, table_of
+from libs.common.events.envelope import Event
+from libs.common.pii import PiiVault
+from services.enrollment.domain.errors import EnrollmentError
+from services.enrollment.domain.payments import accept_amount
+from services.enrollment.domain.policy import SchemePolicy
+from services.enrollment.enrollments import settlement
+from services.enrollment.enrollments.models import Enrollment
+from services.enrollment.events import emit_all
+from services.enrollment.identity import enrollment_id_of
+from services.enrollment.payments import entries, reversals
+from services.enrollment.payments.models import Payment
+from services.enrollment.payments.notices import Notice, Outcome
+from services.enrollment.schemes import service as schemes
+from services.enrollment.targets import progress
+from services.enrollment.units import service as units
+
+L, E = table_of(Payment), table_of(Enrollment)
+_CLOSED = {"duplicate", "terminated"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Who delivered the notices and how."""
+
+    partner_id: str
+    channel: str
+    actor: str
+
+
+async def post(
+    uow: UnitOfWork, source: Source, vault: PiiVault, notices: Sequence[Notice], now: datetime
+) -> list[Outcome]:
+    """Post a batch of notices; return one outcome per notice, in order."""
+    outcomes: dict[int, Outcome] = {}
+    fresh = await _new_lines(uow, source.partner_id, notices, outcomes)
+    rows = await _payment_rows(
+        uow, source, vault, [n for n in fresh if not n.original_txn], outcomes
+    )
+    posted = await insert_rows(uow, rows, outcomes, "recorded")
+    rev_rows = await reversals.rows(
+        uow, source, [n for n in fresh if n.original_txn], outcomes, now
+    )
+    rev_posted = await insert_rows(uow, rev_rows, outcomes, "reversed")
+    await settle_and_announce(uow, source.actor, now, posted, rev_posted)
+    return [outcomes[n.line_no] for n in notices]
+
+
+async def settle_and_announce(
+    uow: UnitOfWork,
+    actor: str,
+    now: datetime,
+    posted: list[dict[str, Any]],
+    reversed_rows: list[dict[str, Any]],
+) -> None:
+    """Re-settle the touched enrollments and emit payment, status and progress events."""
+    touched = {r["enrollment_id"] for r in [*posted, *reversed_rows] if r["status"] == "posted"}
+    touched.discard(None)
+    changes: list[Event] = []
+    settled = await settlement.resettle(uow, touched, actor, now, changes)
+    events: list[Event] = [
+        entries.recorded_event(r, settled[r["enrollment_id"]].complete)
+        for r in posted
+        if r["status"] == "posted"
+    ]
+    events += [
+        entries.reversed_event(r, not settled[r["enrollment_id"]].complete)
+        for r in reversed_rows
+        if r["enrollment_id"] is not None
+    ]
+    events += changes
+    await progress.announce(uow, settled.values(), now, events)
+    await emit_all(uow, events)
+
+
+async def _new_lines(
+    uow: UnitOfWork, partner_id: str, notices: Sequence[Notice], outcomes: dict[int, Outcome]
+) -> list[Notice]:
+    seen: set[str] = set()
+    fresh: list[Notice] = []
+    for n in notices:
+        if n.txn in seen:
+            outcomes[n.line_no] = Outcome(
+                n.line_no, n.txn, "duplicate", "repeated_in_delivery", "same number earlier"
+            )
+        else:
+            seen.add(n.txn)
+            fresh.append(n)
+    known = await entries.known(uow.session, partner_id, [n.txn for n in fresh])
+    for n in fresh:
+        if n.txn in known:
+            outcomes[n.line_no] = Outcome(
+                n.line_no, n.txn, "duplicate", "already_recorded", known[n.txn][1], known[n.txn][0]
+            )
+    return [n for n in fresh if n.line_no not in outcomes]
+
+
+async def _payment_rows(
+    uow: UnitOfWork,
+    source: Source,
+    vault: PiiVault,
+    notices: list[Notice],
+    outcomes: dict[int, Outcome],
+) -> list[dict[str, Any]]:
+    session = uow.session
+    policies = await schemes.policies_for(session, {(n.scheme_code, n.year) for n in notices})
+    known_units = await units.known_units(session, {n.unit_code for n in notices})
+    valid: list[tuple[Notice, str | None, uuid.UUID]] = []
+    for n in notices:
+        problem = _refusal(n, policies.get((n.scheme_code, n.year)), known_units)
+        if problem is not None:
+            outcomes[n.line_no] = Outcome(n.line_no, n.txn, "rejected", *problem)
+            continue
+        key = vault.keyed_hash(n.resident_id) if n.resident_id else None
+        ref = n.enrollment_ref or enrollment_id_of(key or "", n.scheme_code, n.year)
+        valid.append((n, key, ref))
+    found = await _enrollments(uow, {ref for _, _, ref in valid})
+    rows = []
+    for n, key, ref in valid:
+        enrollment = found.get(ref)
+        why = _suspense_reason(n, enrollment)
+        rows.append(entries.payment_row(source, vault, n, key, enrollment, why))
+    return rows
+
+
+def _refusal(
+    n: Notice, policy: SchemePolicy | None, known_units: set[str]
+) -> tuple[str, str] | None:
+    if policy is None:
+        return "scheme_unknown", f"scheme {n.scheme_code!r} is not offered for {n.year}"
+    if n.unit_code not in known_units:
+        return "unit_unknown", f"unit {n.unit_code} is not known"
+    try:
+        accept_amount(policy, n.amount)
+        if n.tier is not None:
+            policy.tier(n.tier)
+    except EnrollmentError as exc:
+        return exc.code, exc.detail
+    return None
+
+
+def _suspense_reason(n: Notice, enrollment: Any) -> str | None:
+    if enrollment is None:
+        return "no_enrollment"
+    if enrollment.state in _CLOSED:
+        return "enrollment_closed"
+    if (enrollment.scheme_code, enrollment.year) != (n.scheme_code, n.year):
+        return "enrollment_mismatch"
+    return None
+
+
+async def _enrollments(uow: UnitOfWork, ids: set[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    if not ids:
+        return {}
+    rows = await uow.session.execute(
+        select(E.c.id, E.c.state, E.c.unit_code, E.c.person_key, E.c.scheme_code, E.c.year).where(
+            E.c.id.in_(ids)
+        )
+    )
+    return {r.id: r for r in rows}
+
+
+async def insert_rows(
+    uow: UnitOfWork,
+    rows: list[dict[str, Any]],
+    outcomes: dict[int, Outcome],
+    ok: Literal["recorded", "reversed"],
+) -> list[dict[str, Any]]:
+    """Insert ledger rows; a row another delivery inserted meanwhile becomes a duplicate."""
+    if not rows:
+        return []
+    stmt = pg_insert(L).on_conflict_do_nothing().returning(L.c.id)
+    inserted = set((await uow.session.execute(stmt, [entries.columns(r) for r in rows])).scalars())
+    # The insert waited for the delivery that won the race to commit: its rows are visible now.
+    raced = [r["partner_txn_id"] for r in rows if r["id"] not in inserted]
+    winners = await entries.known(uow.session, rows[0]["partner_id"], raced)
+    kept = []
+    for r in rows:
+        line, txn = r["_line"], r["partner_txn_id"]
+        if r["id"] not in inserted:
+            entry_id, how = winners[txn]
+            outcomes[line] = Outcome(line, txn, "duplicate", "already_recorded", how, entry_id)
+            continue
+        kept.append(r)
+        if r["status"] == "suspense":
+            outcomes[line] = Outcome(line, txn, "suspense", r["note"], None, r["id"])
+        else:
+            outcomes[line] = Outcome(line, txn, ok, None, None, r["id"])
+    return kept

@@ -1,0 +1,74 @@
+"""Persons and households; ID numbers masked unless the caller's role needs them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from libs.common.deps import CurrentUser, PiiVaultDep, UnitOfWorkDep
+from libs.common.identifiers import UnitCode
+from services.enrollment.persons import service
+from services.enrollment.persons.schemas import (
+    HouseholdCreate,
+    HouseholdRead,
+    PersonCreate,
+    PersonRead,
+    PersonSearch,
+)
+
+router = APIRouter(tags=["persons"])
+
+
+@router.post("/households", response_model=HouseholdRead, status_code=status.HTTP_201_CREATED)
+async def post_household(
+    body: HouseholdCreate, user: CurrentUser, uow: UnitOfWorkDep
+) -> HouseholdRead:
+    """Register a household in a village."""
+    return await service.create_household(uow, user, body)
+
+
+@router.get("/households/{household_id}", response_model=HouseholdRead)
+async def get_household(
+    household_id: uuid.UUID, user: CurrentUser, vault: PiiVaultDep, uow: UnitOfWorkDep
+) -> HouseholdRead:
+    """A household and its members."""
+    return await service.get_household(uow, user, vault, household_id)
+
+
+@router.post("/persons", response_model=PersonRead, status_code=status.HTTP_201_CREATED)
+async def post_person(
+    body: PersonCreate, user: CurrentUser, vault: PiiVaultDep, uow: UnitOfWorkDep
+) -> PersonRead:
+    """Register a resident (bad ID number → 422 naming `resident_id`)."""
+    return await service.register_person(uow, user, vault, body)
+
+
+@router.post("/persons/search", response_model=PersonRead)
+async def search_person(
+    body: PersonSearch, user: CurrentUser, vault: PiiVaultDep, uow: UnitOfWorkDep
+) -> PersonRead:
+    """Find a person by ID number (searched by keyed hash)."""
+    return await service.find_person(uow, user, vault, body.resident_id)
+
+
+@router.get("/persons/{person_id}", response_model=PersonRead)
+async def get_person(
+    person_id: uuid.UUID, user: CurrentUser, vault: PiiVaultDep, uow: UnitOfWorkDep
+) -> PersonRead:
+    """A person in your jurisdiction."""
+    return await service.get_person(uow, user, vault, person_id)
+
+
+@router.get("/persons", response_model=list[PersonRead])
+async def list_persons(
+    unit_code: Annotated[UnitCode, Query()],
+    user: CurrentUser,
+    vault: PiiVaultDep,
+    uow: UnitOfWorkDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[PersonRead]:
+    """Persons registered in a unit's subtree."""
+    return await service.list_persons(uow, user, vault, unit_code, limit, offset)

@@ -1,0 +1,47 @@
+"""Insured persons and their households; the ID number only encrypted and as a keyed hash."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.enrollment.base import Base
+
+
+class Household(Base):
+    """A household (户) registered in a village."""
+
+    __tablename__ = "household"
+    __table_args__ = (UniqueConstraint("unit_code", "number"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    unit_code: Mapped[str] = mapped_column(String(12), index=True)
+    number: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Person(Base):
+    """A resident; `person_key` is the keyed hash of the ID number, unique."""
+
+    __tablename__ = "person"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    person_key: Mapped[str] = mapped_column(String(64), unique=True)
+    resident_id_enc: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(String(64))
+    household_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("household.id"), index=True)
+    unit_code: Mapped[str] = mapped_column(String(12), index=True)
+    birth_date: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(8))
+    tags: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
+    student: Mapped[bool] = mapped_column(default=False)
+    in_employee_scheme: Mapped[bool] = mapped_column(default=False)
+    local_hukou: Mapped[bool] = mapped_column(default=True)
+    residence_permit: Mapped[bool] = mapped_column(default=False)
+    new_nonlocal_student: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

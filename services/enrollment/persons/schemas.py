@@ -1,0 +1,81 @@
+"""Request and response models of persons and households."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from libs.common.identifiers import ResidentId, UnitCode
+
+Tag = str
+
+
+class HouseholdCreate(BaseModel):
+    """A household registered in a village."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    unit_code: UnitCode = Field(description="Village of household registration (户籍)")
+    number: str = Field(min_length=1, max_length=64, description="Household number (户号)")
+    address: str | None = Field(None, max_length=200)
+
+
+class HouseholdRead(BaseModel):
+    """A household and its members."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    unit_code: str
+    number: str
+    address: str | None
+    members: list[PersonRead] = Field(default_factory=list)
+
+
+class PersonCreate(BaseModel):
+    """A resident to register; the ID number is validated with its check digit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resident_id: ResidentId = Field(description="18-digit resident ID number (GB 11643)")
+    name: str = Field(min_length=1, max_length=64)
+    household_id: uuid.UUID | None = Field(None, description="Household; gives the unit")
+    unit_code: UnitCode | None = Field(None, description="Village, when no household is given")
+    tags: list[str] = Field(default_factory=list, max_length=32, description="Identity categories")
+    student: bool = False
+    in_employee_scheme: bool = False
+    local_hukou: bool = True
+    residence_permit: bool = False
+    new_nonlocal_student: bool = False
+
+
+class PersonSearch(BaseModel):
+    """Find a person by ID number (sent in the body, never in a URL)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resident_id: ResidentId
+
+
+class PersonRead(BaseModel):
+    """A person; `resident_id` is masked unless the caller's role needs the number."""
+
+    id: uuid.UUID
+    resident_id: str
+    resident_id_masked: bool
+    name: str
+    unit_code: str
+    household_id: uuid.UUID | None
+    birth_date: date
+    sex: str
+    tags: list[str]
+    student: bool
+    in_employee_scheme: bool
+    local_hukou: bool
+    residence_permit: bool
+    new_nonlocal_student: bool
+
+
+HouseholdRead.model_rebuild()

@@ -1,0 +1,184 @@
+"""Person and household use cases; ID numbers stored encrypted, found by keyed hash."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from libs.common import identifiers
+from libs.common.auth import Principal
+from libs.common.db import UnitOfWork
+from libs.common.errors import Conflict, NotFound, RuleViolation
+from libs.common.pii import PiiVault
+from services.enrollment import access
+from services.enrollment.domain.facts import PersonFacts, Sex
+from services.enrollment.persons.models import Household, Person
+from services.enrollment.persons.schemas import (
+    HouseholdCreate,
+    HouseholdRead,
+    PersonCreate,
+    PersonRead,
+)
+from services.enrollment.units import service as units
+
+
+async def create_household(
+    uow: UnitOfWork, user: Principal, body: HouseholdCreate
+) -> HouseholdRead:
+    """Register a household in a village of the caller's jurisdiction."""
+    access.require(user, access.OFFICERS, body.unit_code)
+    await units.require_unit(uow.session, body.unit_code, village=True)
+    household = Household(unit_code=body.unit_code, number=body.number, address=body.address)
+    uow.session.add(household)
+    try:
+        await uow.session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"Household {body.number} exists in {body.unit_code}.") from exc
+    await uow.commit()
+    return HouseholdRead(
+        id=household.id,
+        unit_code=household.unit_code,
+        number=household.number,
+        address=household.address,
+    )
+
+
+async def get_household(
+    uow: UnitOfWork, user: Principal, vault: PiiVault, household_id: uuid.UUID
+) -> HouseholdRead:
+    """A household with its members, if in the caller's jurisdiction."""
+    access.require(user, access.READERS)
+    household = await uow.session.get(Household, household_id)
+    if household is None or not user.covers(household.unit_code):
+        raise NotFound(f"No household {household_id} in your jurisdiction.")
+    members = await uow.session.scalars(
+        select(Person).where(Person.household_id == household_id).order_by(Person.created_at)
+    )
+    read = HouseholdRead.model_validate(household)
+    read.members = [person_read(user, vault, p) for p in members]
+    return read
+
+
+async def register_person(
+    uow: UnitOfWork, user: Principal, vault: PiiVault, body: PersonCreate
+) -> PersonRead:
+    """Register a resident once (the ID number's keyed hash is unique)."""
+    unit_code = await _unit_of(uow, body)
+    access.require(user, access.OFFICERS, unit_code)
+    person = Person(
+        person_key=vault.keyed_hash(body.resident_id),
+        resident_id_enc=vault.encrypt(body.resident_id),
+        name=body.name,
+        household_id=body.household_id,
+        unit_code=unit_code,
+        birth_date=identifiers.resident_birth_date(body.resident_id),
+        sex=identifiers.resident_sex(body.resident_id).value,
+        tags=sorted(set(body.tags)),
+        **body.model_dump(include=_FLAGS),
+    )
+    uow.session.add(person)
+    try:
+        await uow.session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            "This resident ID number is already registered.", field="resident_id"
+        ) from exc
+    await uow.commit()
+    return person_read(user, vault, person)
+
+
+async def get_person(
+    uow: UnitOfWork, user: Principal, vault: PiiVault, person_id: uuid.UUID
+) -> PersonRead:
+    """A person in the caller's jurisdiction (404 otherwise)."""
+    access.require(user, access.READERS)
+    person = await uow.session.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"No person {person_id}.")
+    access.visible_or_404(user, person.unit_code, f"person {person_id}")
+    return person_read(user, vault, person)
+
+
+async def find_person(uow: UnitOfWork, user: Principal, vault: PiiVault, number: str) -> PersonRead:
+    """Look a person up by ID number through its keyed hash."""
+    access.require(user, access.READERS)
+    person = await uow.session.scalar(
+        select(Person).where(Person.person_key == vault.keyed_hash(number))
+    )
+    if person is None or not user.covers(person.unit_code):
+        raise NotFound("No person with this ID number in your jurisdiction.")
+    return person_read(user, vault, person)
+
+
+async def list_persons(
+    uow: UnitOfWork, user: Principal, vault: PiiVault, unit_code: str, limit: int, offset: int
+) -> list[PersonRead]:
+    """Persons registered in a unit's subtree (403 outside the caller's jurisdiction)."""
+    access.require(user, access.READERS, unit_code)
+    prefix = identifiers.unit_prefix(unit_code)
+    persons = await uow.session.scalars(
+        select(Person)
+        .where(Person.unit_code.startswith(prefix))
+        .order_by(Person.unit_code, Person.created_at)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [person_read(user, vault, p) for p in persons]
+
+
+def person_read(user: Principal, vault: PiiVault, person: Person) -> PersonRead:
+    """The API form of a person, the ID number masked unless the role needs it."""
+    shown, masked = access.shown_resident_id(user, vault.decrypt(person.resident_id_enc))
+    return PersonRead(
+        id=person.id,
+        resident_id=shown,
+        resident_id_masked=masked,
+        name=person.name,
+        unit_code=person.unit_code,
+        household_id=person.household_id,
+        birth_date=person.birth_date,
+        sex=person.sex,
+        tags=list(person.tags),
+        student=person.student,
+        in_employee_scheme=person.in_employee_scheme,
+        local_hukou=person.local_hukou,
+        residence_permit=person.residence_permit,
+        new_nonlocal_student=person.new_nonlocal_student,
+    )
+
+
+def facts_of(person: Person) -> PersonFacts:
+    """What the rules need to know about a stored person."""
+    return PersonFacts(
+        birth_date=person.birth_date,
+        sex=Sex(person.sex),
+        tags=frozenset(person.tags),
+        student=person.student,
+        in_employee_scheme=person.in_employee_scheme,
+        local_hukou=person.local_hukou,
+        residence_permit=person.residence_permit,
+        new_nonlocal_student=person.new_nonlocal_student,
+    )
+
+
+_FLAGS = {
+    "student",
+    "in_employee_scheme",
+    "local_hukou",
+    "residence_permit",
+    "new_nonlocal_student",
+}
+
+
+async def _unit_of(uow: UnitOfWork, body: PersonCreate) -> str:
+    if body.household_id is not None:
+        household = await uow.session.get(Household, body.household_id)
+        if household is None:
+            raise RuleViolation(f"Unknown household {body.household_id}.", field="household_id")
+        return household.unit_code
+    if body.unit_code is None:
+        raise RuleViolation("Give household_id or unit_code.", field="unit_code")
+    await units.require_unit(uow.session, body.unit_code, village=True)
+    return body.unit_code

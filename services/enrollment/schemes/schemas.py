@@ -1,0 +1,114 @@
+"""Request and response models of schemes and premium quotes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from libs.common.identifiers import ResidentId
+
+Code = str
+
+
+class SchemeYearPut(BaseModel):
+    """A scheme offered for a year, starting from a shipped policy (`scheme/region`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    template: str = Field(
+        description="Shipped policy to start from, e.g. `resident_medical/variant-a`",
+        examples=["resident_medical/variant-a"],
+    )
+    name: str | None = Field(None, max_length=200)
+    task_kind: Literal["persons", "amount"] = "persons"
+    collection_year: int | None = Field(
+        None,
+        ge=2000,
+        le=2100,
+        description="Calendar year of the collection window (default: the scheme year); "
+        "resident medical for year Y is collected in the autumn of Y-1",
+    )
+    overrides: dict[str, Any] = Field(
+        default_factory=dict, description="Top-level policy values replacing the template's"
+    )
+
+
+class SchemeYearRead(BaseModel):
+    """A scheme-year and the policy document that governs it."""
+
+    scheme_code: str
+    year: int
+    name: str
+    template: str
+    task_kind: str
+    policy: dict[str, Any]
+
+
+class Rule(BaseModel):
+    """The rule that decided a value: stable code and a sentence."""
+
+    code: str
+    text: str
+
+
+class DecidedAmount(BaseModel):
+    """An amount in yuan and the rule that decided it."""
+
+    amount: Decimal
+    rule: Rule
+
+
+class PayerShareRead(BaseModel):
+    """What one payer (city, town, county, fiscal) covers."""
+
+    payer: str
+    amount: Decimal
+
+
+class QuoteRequest(BaseModel):
+    """The facts of a person to quote for; the ID number gives birth date and sex."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resident_id: ResidentId | None = None
+    birth_date: date | None = None
+    sex: Literal["male", "female"] | None = None
+    tags: list[str] = Field(default_factory=list, max_length=32)
+    student: bool = False
+    in_employee_scheme: bool = False
+    local_hukou: bool = True
+    residence_permit: bool = False
+    new_nonlocal_student: bool = False
+    paid_at: AwareDatetime | None = Field(None, description="When the person pays (default now)")
+    tier: str | None = Field(None, max_length=64)
+
+
+class EligibilityRead(BaseModel):
+    """Whether the person may enroll, and why."""
+
+    eligible: bool
+    rule: Rule
+
+
+class QuoteRead(BaseModel):
+    """A premium quote: what the person pays, what each payer covers, and why."""
+
+    scheme_code: str
+    year: int
+    policy_version: int
+    tier: str
+    tier_rule: Rule
+    individual: DecidedAmount
+    subsidy_by_payer: dict[str, Decimal]
+    subsidies: list[PayerShareRead]
+    subsidy_rule: Rule
+    subsidy_category: str | None
+    total: DecidedAmount
+    within_window: bool
+    benefits_start: date | None
+    benefits_rule: Rule
+    eligibility: EligibilityRead
+    quoted_at: datetime

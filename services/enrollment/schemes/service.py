@@ -1,0 +1,182 @@
+"""Scheme use cases: offer a scheme for a year from a shipped policy, quote premiums."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from pydantic import ValidationError
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common import identifiers
+from libs.common.auth import Principal, Role
+from libs.common.db import UnitOfWork
+from libs.common.errors import RuleViolation
+from services.enrollment import access
+from services.enrollment.domain.dates import local_date
+from services.enrollment.domain.eligibility import decide_eligibility
+from services.enrollment.domain.facts import PersonFacts, Sex
+from services.enrollment.domain.policy import PolicyKey, SchemePolicy, load_default_policies
+from services.enrollment.domain.premiums import PremiumQuote, quote_premium
+from services.enrollment.errors import domain_rules
+from services.enrollment.schemes.models import SchemeYear
+from services.enrollment.schemes.schemas import (
+    DecidedAmount,
+    EligibilityRead,
+    PayerShareRead,
+    QuoteRead,
+    QuoteRequest,
+    Rule,
+    SchemeYearPut,
+    SchemeYearRead,
+)
+
+
+@lru_cache(maxsize=1)
+def shipped_policies() -> dict[PolicyKey, SchemePolicy]:
+    """The default policies shipped in `policy/*.toml`."""
+    return load_default_policies()
+
+
+def template_policy(template: str) -> SchemePolicy:
+    """The newest shipped policy for `scheme/region`; 422 when there is none."""
+    scheme, _, region = template.partition("/")
+    found = [p for p in shipped_policies().values() if p.key[:2] == (scheme, region)]
+    if not found:
+        raise RuleViolation(f"No shipped policy {template!r}.", field="template")
+    return max(found, key=lambda policy: (policy.year, policy.version))
+
+
+async def offer_scheme_year(
+    uow: UnitOfWork, user: Principal, code: str, year: int, body: SchemeYearPut
+) -> SchemeYearRead:
+    """Offer scheme `code` for `year` under a shipped policy, optionally overridden."""
+    access.require(user, (Role.DISTRICT_ADMIN,))
+    base = template_policy(body.template).model_dump(mode="json")
+    try:
+        policy = SchemePolicy.model_validate(
+            base | body.overrides | {"year": body.collection_year or year}
+        )
+    except ValidationError as exc:
+        raise RuleViolation(f"The policy is invalid: {exc}", field="overrides") from exc
+    row = await uow.session.get(SchemeYear, (code, year)) or SchemeYear(scheme_code=code, year=year)
+    row.name = body.name or policy.name
+    row.template = body.template
+    row.task_kind = body.task_kind
+    row.policy = policy.model_dump(mode="json")
+    uow.session.add(row)
+    await uow.commit()
+    return _read(row)
+
+
+async def get_scheme_year(uow: UnitOfWork, code: str, year: int) -> SchemeYearRead:
+    """A scheme-year and its policy."""
+    return _read(await require_scheme_year(uow.session, code, year))
+
+
+async def require_scheme_year(session: AsyncSession, code: str, year: int) -> SchemeYear:
+    """The scheme-year; 422 naming the scheme when it is not offered."""
+    row = await session.get(SchemeYear, (code, year))
+    if row is None:
+        raise RuleViolation(
+            f"Scheme {code!r} is not offered for {year}.",
+            field="scheme_code",
+            code="scheme_unknown",
+        )
+    return row
+
+
+async def policies_for(
+    session: AsyncSession, keys: Iterable[tuple[str, int]]
+) -> dict[tuple[str, int], SchemePolicy]:
+    """The policies of the offered scheme-years among `keys` (unknown ones are absent)."""
+    wanted = list(set(keys))
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(SchemeYear.scheme_code, SchemeYear.year, SchemeYear.policy).where(
+            tuple_(SchemeYear.scheme_code, SchemeYear.year).in_(wanted)
+        )
+    )
+    return {(r.scheme_code, r.year): SchemePolicy.model_validate(r.policy) for r in rows}
+
+
+def policy_of(row: SchemeYear) -> SchemePolicy:
+    """The validated policy of a scheme-year."""
+    return SchemePolicy.model_validate(row.policy)
+
+
+async def quote(
+    uow: UnitOfWork, user: Principal, code: str, year: int, body: QuoteRequest
+) -> QuoteRead:
+    """Quote a person's premium: individual amount, subsidy by payer, and the deciding rules."""
+    access.require(user, access.READERS)
+    policy = policy_of(await require_scheme_year(uow.session, code, year))
+    facts = facts_of_request(body)
+    at = body.paid_at or datetime.now(UTC)
+    with domain_rules("tier"):
+        premium = quote_premium(policy, facts, at, body.tier)
+        eligibility = decide_eligibility(policy, facts, local_date(at))
+    return quote_read(code, year, premium, eligibility.eligible, eligibility.reason, at)
+
+
+def facts_of_request(body: QuoteRequest) -> PersonFacts:
+    """Person facts from a quote request; the ID number wins over stated birth date/sex."""
+    if body.resident_id is not None:
+        born = identifiers.resident_birth_date(body.resident_id)
+        sex = Sex(identifiers.resident_sex(body.resident_id).value)
+    elif body.birth_date is not None:
+        born, sex = body.birth_date, Sex(body.sex or "male")
+    else:
+        raise RuleViolation("Give resident_id or birth_date.", field="birth_date")
+    return PersonFacts(
+        birth_date=born,
+        sex=sex,
+        tags=frozenset(body.tags),
+        student=body.student,
+        in_employee_scheme=body.in_employee_scheme,
+        local_hukou=body.local_hukou,
+        residence_permit=body.residence_permit,
+        new_nonlocal_student=body.new_nonlocal_student,
+    )
+
+
+def quote_read(
+    code: str, year: int, q: PremiumQuote, eligible: bool, why: object, at: datetime
+) -> QuoteRead:
+    """The API form of a domain quote."""
+    return QuoteRead(
+        scheme_code=code,
+        year=year,
+        policy_version=q.policy_version,
+        tier=q.tier,
+        tier_rule=_rule(q.tier_reason),
+        individual=DecidedAmount(amount=q.individual.amount, rule=_rule(q.individual.reason)),
+        subsidy_by_payer=q.subsidy_by_payer(),
+        subsidies=[PayerShareRead(payer=s.payer, amount=s.amount) for s in q.subsidies],
+        subsidy_rule=_rule(q.subsidy_reason),
+        subsidy_category=q.category,
+        total=DecidedAmount(amount=q.total.amount, rule=_rule(q.total.reason)),
+        within_window=q.within_window,
+        benefits_start=q.benefits_start,
+        benefits_rule=_rule(q.benefits_reason),
+        eligibility=EligibilityRead(eligible=eligible, rule=_rule(why)),
+        quoted_at=at,
+    )
+
+
+def _rule(reason: object) -> Rule:
+    return Rule(code=getattr(reason, "code", ""), text=getattr(reason, "text", ""))
+
+
+def _read(row: SchemeYear) -> SchemeYearRead:
+    return SchemeYearRead(
+        scheme_code=row.scheme_code,
+        year=row.year,
+        name=row.name,
+        template=row.template,
+        task_kind=row.task_kind,
+        policy=row.policy,
+    )
