@@ -1,19 +1,13 @@
-"""Scoring database tables."""
+"""Scoring database tables: every model is imported here so Alembic sees one `Base`."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from sqlalchemy import Numeric, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-from libs.common.db import new_metadata
-
-
-class Base(DeclarativeBase):
-    """Declarative base of the scoring database."""
-
-    metadata = new_metadata()
+from services.scoring.base import Base
 
 
 class UnitPaymentTally(Base):
@@ -26,3 +20,30 @@ class UnitPaymentTally(Base):
     year: Mapped[int] = mapped_column(primary_key=True)
     payments: Mapped[int] = mapped_column(default=0)
     amount: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=Decimal("0"))
+
+
+from services.scoring.campaigns.models import Campaign, CampaignUnit  # noqa: E402
+from services.scoring.credit.models import (  # noqa: E402
+    CreditEntity,
+    CreditItemRow,
+    CreditRequest,
+    CreditScoreHistory,
+)
+from services.scoring.eventlog.models import EventLog  # noqa: E402
+from services.scoring.snapshots.models import RankingSnapshot, SnapshotEntry  # noqa: E402
+from services.scoring.triggers.models import TriggerFiring  # noqa: E402
+
+__all__ = [
+    "Base",
+    "Campaign",
+    "CampaignUnit",
+    "CreditEntity",
+    "CreditItemRow",
+    "CreditRequest",
+    "CreditScoreHistory",
+    "EventLog",
+    "RankingSnapshot",
+    "SnapshotEntry",
+    "TriggerFiring",
+    "UnitPaymentTally",
+]

@@ -1,0 +1,37 @@
+"""Assessment campaigns: definition of units, pools, metric, formula and cadences."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from libs.common.deps import CurrentUser, UnitOfWorkDep
+from services.scoring.campaigns import service, settlement
+from services.scoring.campaigns.schemas import CampaignCreate, CampaignRead, SettlementRead
+
+router = APIRouter(prefix="/campaigns", tags=["campaigns"])
+
+
+@router.post("", response_model=CampaignRead, status_code=status.HTTP_201_CREATED)
+async def create_campaign(
+    body: CampaignCreate, user: CurrentUser, uow: UnitOfWorkDep
+) -> CampaignRead:
+    """Define a campaign; its units are seeded from the events already applied and ranked."""
+    return await service.create_campaign(uow, user, body)
+
+
+@router.get("", response_model=list[CampaignRead])
+async def list_campaigns(user: CurrentUser, uow: UnitOfWorkDep) -> list[CampaignRead]:
+    """The campaigns in (or above) the caller's jurisdiction."""
+    return await service.list_campaigns(uow, user)
+
+
+@router.get("/{code}", response_model=CampaignRead)
+async def get_campaign(code: str, user: CurrentUser, uow: UnitOfWorkDep) -> CampaignRead:
+    """A campaign's definition and pools."""
+    return await service.get_campaign(uow, user, code)
+
+
+@router.get("/{code}/settlement", response_model=SettlementRead)
+async def get_settlement(code: str, user: CurrentUser, uow: UnitOfWorkDep) -> SettlementRead:
+    """Date-bucket awards and deductions and rank awards, as the units stand now."""
+    return await settlement.settle(uow, user, code)

@@ -1,0 +1,164 @@
+"""Campaign use cases: define a campaign over units and pools, read it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from libs.common.auth import Principal, ensure_covers, ensure_role
+from libs.common.db import UnitOfWork
+from libs.common.errors import Conflict, NotFound, RuleViolation
+from libs.common.identifiers import unit_prefix
+from services.scoring import roles
+from services.scoring.campaigns.models import Campaign, CampaignUnit
+from services.scoring.campaigns.policies import policy_of
+from services.scoring.campaigns.schemas import (
+    CampaignCreate,
+    CampaignRead,
+    CampaignUnitCreate,
+    PoolRead,
+)
+from services.scoring.domain.campaign_policy import CampaignPolicy, parse_campaign_policy
+from services.scoring.domain.errors import ScoringError
+from services.scoring.policy import load_campaign_policy
+from services.scoring.rankings import metrics, ranks
+
+
+def _resolve_policy(body: CampaignCreate) -> CampaignPolicy:
+    try:
+        if body.policy_file is not None:
+            return load_campaign_policy(f"{body.policy_file.removesuffix('.toml')}.toml")
+        return parse_campaign_policy(body.policy or {})
+    except FileNotFoundError as exc:
+        raise RuleViolation(f"No bundled policy {body.policy_file!r}.") from exc
+    except ScoringError as exc:
+        raise RuleViolation(exc.detail, field="policy", code=exc.code) from exc
+
+
+async def create_campaign(uow: UnitOfWork, user: Principal, body: CampaignCreate) -> CampaignRead:
+    """Define a campaign, seed its units from the events already applied, rank its pools."""
+    ensure_role(user, *roles.CAMPAIGN_MANAGERS)
+    ensure_covers(user, body.scope_unit)
+    policy = _resolve_policy(body)
+    if await uow.session.get(Campaign, body.code) is not None:
+        raise Conflict(f"Campaign {body.code} already exists.")
+    repeated = [u for u, n in Counter(u.unit_code for u in body.units).items() if n > 1]
+    if repeated:
+        raise RuleViolation(f"Units listed twice: {sorted(repeated)}.", field="units")
+    campaign = Campaign(
+        code=body.code,
+        name=body.name,
+        scope_unit=body.scope_unit,
+        year=body.year,
+        scheme=body.scheme,
+        metric=policy.metric.value,
+        policy_version=policy.version,
+        policy=policy.model_dump(mode="json"),
+        active=True,
+        created_by=user.subject,
+    )
+    uow.session.add(campaign)
+    for unit in body.units:
+        ensure_covers(user, unit.unit_code)
+        if not unit.unit_code.startswith(_prefix(body.scope_unit)):
+            raise RuleViolation(f"Unit {unit.unit_code} is outside the campaign scope.")
+        uow.session.add(_unit_row(campaign, policy, unit))
+    await uow.session.flush()
+    await metrics.seed_campaign(uow, campaign)
+    await ranks.rerank_campaign(uow.session, campaign.code)
+    await uow.commit()
+    return await read_model(uow, campaign)
+
+
+def _prefix(code: str) -> str:
+    return unit_prefix(code)
+
+
+def _unit_row(campaign: Campaign, policy: CampaignPolicy, unit: CampaignUnitCreate) -> CampaignUnit:
+    try:
+        pool = policy.pool_for(unit.category)
+    except ScoringError as exc:
+        raise RuleViolation(exc.detail, field="units") from exc
+    row = CampaignUnit(
+        campaign=campaign.code,
+        unit_code=unit.unit_code,
+        name=unit.name,
+        category=unit.category,
+        pool=pool,
+        defined_task=unit.task,
+        task=unit.task,
+        cadre_ids=list(unit.cadre_ids),
+        contact_cadre_ids=list(unit.contact_cadre_ids),
+        value=Decimal(0),
+        amount=Decimal(0),
+        progress=Decimal(0),
+        stage_progress={},
+        rank=1,
+        rank_from_bottom=1,
+        pool_size=1,
+    )
+    metrics.rescore(row, policy)
+    return row
+
+
+async def load_campaign(uow: UnitOfWork, user: Principal, code: str) -> Campaign:
+    """The campaign, if the caller may see it (its scope covers them or they cover it)."""
+    ensure_role(user, *roles.READERS)
+    campaign = await uow.session.get(Campaign, code)
+    if campaign is None:
+        raise NotFound(f"No campaign {code}.")
+    if not (user.covers(campaign.scope_unit) or _scope_covers(campaign, user.jurisdiction)):
+        ensure_covers(user, campaign.scope_unit)
+    return campaign
+
+
+def _scope_covers(campaign: Campaign, jurisdiction: str) -> bool:
+    try:
+        return jurisdiction.startswith(_prefix(campaign.scope_unit))
+    except ValueError:
+        return False
+
+
+async def get_campaign(uow: UnitOfWork, user: Principal, code: str) -> CampaignRead:
+    """A campaign's definition and pools."""
+    return await read_model(uow, await load_campaign(uow, user, code))
+
+
+async def list_campaigns(uow: UnitOfWork, user: Principal) -> list[CampaignRead]:
+    """The campaigns the caller may see."""
+    ensure_role(user, *roles.READERS)
+    rows = (await uow.session.scalars(select(Campaign).order_by(Campaign.code))).all()
+    visible = [c for c in rows if user.covers(c.scope_unit) or _scope_covers(c, user.jurisdiction)]
+    return [await read_model(uow, c) for c in visible]
+
+
+async def read_model(uow: UnitOfWork, campaign: Campaign) -> CampaignRead:
+    """The read model of a campaign with its pool sizes."""
+    policy = policy_of(campaign)
+    counts = dict(
+        (
+            await uow.session.execute(
+                select(CampaignUnit.pool, func.count())
+                .where(CampaignUnit.campaign == campaign.code)
+                .group_by(CampaignUnit.pool)
+            )
+        ).all()
+    )
+    return CampaignRead(
+        code=campaign.code,
+        name=campaign.name,
+        scope_unit=campaign.scope_unit,
+        year=campaign.year,
+        scheme=campaign.scheme,
+        metric=campaign.metric,
+        formula=policy.formula.value,
+        policy_version=campaign.policy_version,
+        cadences=[c.value for c in policy.cadences],
+        pools=[
+            PoolRead(code=p.code, label=p.label, units=counts.get(p.code, 0)) for p in policy.pools
+        ],
+        created_at=campaign.created_at,
+        policy=campaign.policy,
+    )

@@ -1,0 +1,32 @@
+"""Circulars (通报) of a snapshot, as a workbook or a printable page."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response
+from fastapi.responses import HTMLResponse
+
+from libs.common.deps import CurrentUser, UnitOfWorkDep
+from services.scoring.circulars import render, service
+
+router = APIRouter(prefix="/snapshots", tags=["circulars"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/{snapshot_id}/circular.xlsx", response_class=Response)
+async def circular_xlsx(snapshot_id: uuid.UUID, user: CurrentUser, uow: UnitOfWorkDep) -> Response:
+    """The snapshot's circular as .xlsx: ranks per pool, praised, criticised, triggers."""
+    circular = await service.circular(uow, user, snapshot_id)
+    disposition = f'attachment; filename="circular-{circular.snapshot.period}.xlsx"'
+    return Response(
+        render.to_xlsx(circular), media_type=XLSX, headers={"Content-Disposition": disposition}
+    )
+
+
+@router.get("/{snapshot_id}/circular.html", response_class=HTMLResponse)
+async def circular_html(
+    snapshot_id: uuid.UUID, user: CurrentUser, uow: UnitOfWorkDep
+) -> HTMLResponse:
+    """The snapshot's circular as a printable HTML page."""
+    return HTMLResponse(render.to_html(await service.circular(uow, user, snapshot_id)))

@@ -1,0 +1,89 @@
+"""Credit of entities: the platform's postings, provisional scores, history, requests."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, status
+
+from libs.common.deps import CurrentUser, UnitOfWorkDep
+from libs.common.identifiers import CreditCode
+from services.scoring.credit import requests, service
+from services.scoring.credit.schemas import (
+    BasicInfoCreate,
+    CreditItemRead,
+    CreditRead,
+    CreditRequestCreate,
+    CreditRequestDecision,
+    CreditRequestRead,
+    HistoryRead,
+    OfficialGradeCreate,
+)
+
+router = APIRouter(prefix="/credit", tags=["credit"])
+
+
+@router.put("/entities/{credit_code}/basic", response_model=CreditRead)
+async def put_basic_info(
+    credit_code: CreditCode, body: BasicInfoCreate, user: CurrentUser, uow: UnitOfWorkDep
+) -> CreditRead:
+    """Post the platform's basic credit information (five dimensions); rescores the entity."""
+    return await service.post_basic_info(uow, user, credit_code, body)
+
+
+@router.post("/entities/{credit_code}/official", response_model=CreditRead)
+async def post_official_grade(
+    credit_code: CreditCode, body: OfficialGradeCreate, user: CurrentUser, uow: UnitOfWorkDep
+) -> CreditRead:
+    """Post the platform's official annual grade; supervision then uses it."""
+    return await service.post_official_grade(uow, user, credit_code, body)
+
+
+@router.get("/entities/{credit_code}", response_model=CreditRead)
+async def get_credit(credit_code: CreditCode, user: CurrentUser, uow: UnitOfWorkDep) -> CreditRead:
+    """An entity's credit: `shown` says whether it is official or provisional."""
+    return await service.get_credit(uow, user, credit_code)
+
+
+@router.get("/entities/{credit_code}/history", response_model=list[HistoryRead])
+async def get_history(
+    credit_code: CreditCode, user: CurrentUser, uow: UnitOfWorkDep
+) -> list[HistoryRead]:
+    """Every score the entity has had, newest first, with explanation and policy version."""
+    return await service.history(uow, user, credit_code)
+
+
+@router.get("/entities/{credit_code}/items", response_model=list[CreditItemRead])
+async def get_items(
+    credit_code: CreditCode, user: CurrentUser, uow: UnitOfWorkDep
+) -> list[CreditItemRead]:
+    """Additional credit items with their source events (the export departments share)."""
+    return await service.items(uow, user, credit_code)
+
+
+@router.post(
+    "/entities/{credit_code}/requests",
+    response_model=CreditRequestRead,
+    status_code=status.HTTP_201_CREATED,
+)
+async def submit_request(
+    credit_code: CreditCode, body: CreditRequestCreate, user: CurrentUser, uow: UnitOfWorkDep
+) -> CreditRequestRead:
+    """Submit an objection (异议) or a credit-repair request (信用修复)."""
+    return await requests.submit(uow, user, credit_code, body)
+
+
+@router.get("/entities/{credit_code}/requests", response_model=list[CreditRequestRead])
+async def list_requests(
+    credit_code: CreditCode, user: CurrentUser, uow: UnitOfWorkDep
+) -> list[CreditRequestRead]:
+    """The entity's objections and repair requests with their outcomes."""
+    return await requests.list_requests(uow, user, credit_code)
+
+
+@router.post("/requests/{request_id}/decision", response_model=CreditRequestRead)
+async def decide_request(
+    request_id: uuid.UUID, body: CreditRequestDecision, user: CurrentUser, uow: UnitOfWorkDep
+) -> CreditRequestRead:
+    """Accept or reject a request; accepting withdraws the items it names."""
+    return await requests.decide(uow, user, request_id, body)

@@ -1,0 +1,26 @@
+"""Live rankings of a campaign's pools."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from libs.common.deps import CurrentUser, UnitOfWorkDep
+from services.scoring.rankings import service
+from services.scoring.rankings.schemas import RankingRead
+
+router = APIRouter(prefix="/campaigns", tags=["rankings"])
+
+
+@router.get("/{code}/pools/{pool}/ranking", response_model=RankingRead)
+async def get_ranking(
+    code: str,
+    pool: str,
+    user: CurrentUser,
+    uow: UnitOfWorkDep,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 100,
+) -> RankingRead:
+    """The pool's live ranking, best first: score, rank, movement and explanation per unit."""
+    return await service.live_ranking(uow, user, code, pool, offset, limit)

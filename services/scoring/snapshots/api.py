@@ -1,0 +1,37 @@
+"""Ranking snapshots (weekly Friday, monthly, quarterly) kept for history."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response, status
+
+from libs.common.deps import CurrentUser, UnitOfWorkDep
+from services.scoring.snapshots import service
+from services.scoring.snapshots.schemas import SnapshotCreate, SnapshotRead
+
+router = APIRouter(tags=["snapshots"])
+
+
+@router.post("/campaigns/{code}/snapshots", response_model=SnapshotRead)
+async def take_snapshot(
+    code: str, body: SnapshotCreate, user: CurrentUser, uow: UnitOfWorkDep, response: Response
+) -> SnapshotRead:
+    """Take the period's snapshot now (201), or return the one already taken (200)."""
+    read = await service.take_snapshot(uow, user, code, body)
+    response.status_code = status.HTTP_201_CREATED if read.created else status.HTTP_200_OK
+    return read
+
+
+@router.get("/campaigns/{code}/snapshots", response_model=list[SnapshotRead])
+async def list_snapshots(code: str, user: CurrentUser, uow: UnitOfWorkDep) -> list[SnapshotRead]:
+    """The campaign's snapshots, newest period first."""
+    return await service.list_snapshots(uow, user, code)
+
+
+@router.get("/snapshots/{snapshot_id}", response_model=SnapshotRead)
+async def get_snapshot(
+    snapshot_id: uuid.UUID, user: CurrentUser, uow: UnitOfWorkDep
+) -> SnapshotRead:
+    """A snapshot with every unit's frozen score, rank and movement."""
+    return await service.get_snapshot(uow, user, snapshot_id)

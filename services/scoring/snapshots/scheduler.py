@@ -1,0 +1,74 @@
+"""The scheduled job that takes each campaign's snapshots on their days, once across replicas.
+
+Every replica runs it; the unique key (campaign, cadence, period) makes the first insert win
+and the others find the snapshot taken, so nothing is taken twice and no leader is needed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from libs.common.db import UnitOfWork
+from libs.common.logging import get_logger
+from libs.common.service import Runtime
+from services.scoring.campaigns.models import Campaign
+from services.scoring.campaigns.policies import policy_of
+from services.scoring.domain.business_calendar import SHANGHAI
+from services.scoring.domain.cadence import is_snapshot_day
+from services.scoring.snapshots import service
+
+log = get_logger(__name__)
+SNAPSHOT_HOUR = 18
+"""Asia/Shanghai hour from which a period's closing day is snapshotted."""
+
+
+class SnapshotScheduler:
+    """Checks every `interval` seconds whether a snapshot is due and takes it."""
+
+    def __init__(self, runtime: Runtime, interval: float = 60.0) -> None:
+        self.runtime = runtime
+        self.interval = interval
+        self.stop = asyncio.Event()
+
+    async def run(self) -> None:
+        """Tick until stopped; a failing tick is logged and retried at the next one."""
+        while not self.stop.is_set():
+            try:
+                await self.tick()
+            except Exception as exc:
+                log.warning("snapshot tick failed", error=repr(exc))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), self.interval)
+
+    async def tick(self, now: datetime | None = None) -> int:
+        """Take the snapshots due at `now`; return how many were newly taken."""
+        local = (now or datetime.now(UTC)).astimezone(SHANGHAI)
+        if local.hour < SNAPSHOT_HOUR:
+            return 0
+        async with self.runtime.sessions() as session:
+            codes = (
+                await session.scalars(select(Campaign.code).where(Campaign.active.is_(True)))
+            ).all()
+        taken = 0
+        for code in codes:
+            taken += await self._take_due(code, local)
+        return taken
+
+    async def _take_due(self, code: str, local: datetime) -> int:
+        taken = 0
+        async with self.runtime.sessions() as session, UnitOfWork(session) as uow:
+            campaign = await session.get(Campaign, code)
+            if campaign is None or not campaign.active:  # re-check when acting
+                return 0
+            for cadence in policy_of(campaign).cadences:
+                if is_snapshot_day(cadence, local.date()):
+                    _, created = await service.take(
+                        uow, campaign, cadence, local.date(), "scheduler"
+                    )
+                    taken += created
+            await uow.commit()
+        return taken

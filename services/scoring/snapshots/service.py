@@ -1,0 +1,193 @@
+"""Snapshots: freeze a campaign's ranking once per cadence and period, then fire triggers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import insert, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from libs.common.auth import Principal, ensure_role
+from libs.common.db import UnitOfWork
+from libs.common.errors import NotFound, RuleViolation
+from libs.common.events.catalogue.scoring import Cadence, RankingEntry, RankingPublished
+from services.scoring import roles
+from services.scoring.campaigns.models import Campaign, CampaignUnit
+from services.scoring.campaigns.policies import policy_of
+from services.scoring.campaigns.service import load_campaign
+from services.scoring.domain.business_calendar import SHANGHAI
+from services.scoring.domain.cadence import SnapshotCadence, period_key
+from services.scoring.domain.periods import period_bounds
+from services.scoring.domain.progress import elapsed_fraction
+from services.scoring.snapshots.models import RankingSnapshot, SnapshotEntry
+from services.scoring.snapshots.schemas import SnapshotCreate, SnapshotEntryRead, SnapshotRead
+from services.scoring.triggers import service as triggers
+
+EVENT_CADENCE = {
+    SnapshotCadence.WEEKLY_FRIDAY: Cadence.WEEKLY,
+    SnapshotCadence.MONTHLY: Cadence.MONTHLY,
+    SnapshotCadence.QUARTERLY: Cadence.QUARTERLY,
+}
+
+
+def today() -> date:
+    """Today in Asia/Shanghai."""
+    return datetime.now(SHANGHAI).date()
+
+
+async def take(
+    uow: UnitOfWork, campaign: Campaign, cadence: SnapshotCadence, on: date, taken_by: str
+) -> tuple[RankingSnapshot, bool]:
+    """The period's snapshot: taken now unless it exists (any replica may race for it)."""
+    policy = policy_of(campaign)
+    if cadence not in policy.cadences:
+        raise RuleViolation(f"Campaign {campaign.code} has no {cadence} cadence.", field="cadence")
+    start, end = period_bounds(cadence, on)
+    phase_start, phase_end = (
+        policy.phase.starts.in_year(campaign.year),
+        policy.phase.ends.in_year(campaign.year),
+    )
+    expected = elapsed_fraction(phase_start, phase_end, on).quantize(Decimal("0.000001"))
+    snapshot_id = await uow.session.scalar(
+        pg_insert(RankingSnapshot)
+        .values(
+            id=uuid.uuid4(),
+            campaign=campaign.code,
+            cadence=cadence.value,
+            period=period_key(cadence, on),
+            period_start=start,
+            period_end=end,
+            expected_progress=expected,
+            taken_by=taken_by,
+        )
+        .on_conflict_do_nothing(constraint="uq_ranking_snapshot_period")
+        .returning(RankingSnapshot.id)
+    )
+    if snapshot_id is None:
+        existing = await uow.session.scalar(
+            select(RankingSnapshot).where(
+                RankingSnapshot.campaign == campaign.code,
+                RankingSnapshot.cadence == cadence.value,
+                RankingSnapshot.period == period_key(cadence, on),
+            )
+        )
+        assert existing is not None
+        return existing, False
+    await _freeze_entries(uow, campaign.code, snapshot_id)
+    snapshot = await uow.session.get(RankingSnapshot, snapshot_id)
+    assert snapshot is not None
+    await triggers.evaluate(uow, campaign, snapshot)
+    await _publish(uow, snapshot, cadence)
+    return snapshot, True
+
+
+async def _freeze_entries(uow: UnitOfWork, code: str, snapshot_id: uuid.UUID) -> None:
+    cu = CampaignUnit
+    await uow.session.execute(
+        insert(SnapshotEntry).from_select(
+            [
+                "snapshot_id",
+                "unit_code",
+                "name",
+                "pool",
+                "score",
+                "progress",
+                "rank",
+                "rank_from_bottom",
+                "pool_size",
+                "movement",
+            ],
+            select(
+                literal(snapshot_id),
+                cu.unit_code,
+                cu.name,
+                cu.pool,
+                cu.score,
+                cu.progress,
+                cu.rank,
+                cu.rank_from_bottom,
+                cu.pool_size,
+                cu.snapshot_rank - cu.rank,
+            ).where(cu.campaign == code),
+        )
+    )
+    await uow.session.execute(update(cu).where(cu.campaign == code).values(snapshot_rank=cu.rank))
+
+
+async def _publish(uow: UnitOfWork, snapshot: RankingSnapshot, cadence: SnapshotCadence) -> None:
+    entries = (
+        await uow.session.scalars(
+            select(SnapshotEntry)
+            .where(SnapshotEntry.snapshot_id == snapshot.id)
+            .order_by(SnapshotEntry.pool, SnapshotEntry.rank, SnapshotEntry.unit_code)
+        )
+    ).all()
+    for pool in sorted({e.pool for e in entries}):
+        uow.emit(
+            RankingPublished(
+                campaign=snapshot.campaign,
+                pool=pool,
+                cadence=EVENT_CADENCE[cadence],
+                snapshot_id=snapshot.id,
+                period_start=snapshot.period_start,
+                period_end=snapshot.period_end,
+                entries=tuple(
+                    RankingEntry(subject_id=e.unit_code, rank=e.rank, score=e.score)
+                    for e in entries
+                    if e.pool == pool
+                ),
+                published_at=datetime.now(UTC),
+            )
+        )
+
+
+async def take_snapshot(
+    uow: UnitOfWork, user: Principal, code: str, body: SnapshotCreate
+) -> SnapshotRead:
+    """Take the snapshot of a period now (officials and tests; the scheduler does it too)."""
+    ensure_role(user, *roles.CAMPAIGN_MANAGERS)
+    campaign = await load_campaign(uow, user, code)
+    snapshot, created = await take(uow, campaign, body.cadence, body.on or today(), user.subject)
+    await uow.commit()
+    read = SnapshotRead.model_validate(snapshot)
+    read.created = created
+    return read
+
+
+async def list_snapshots(uow: UnitOfWork, user: Principal, code: str) -> list[SnapshotRead]:
+    """A campaign's snapshots, newest period first."""
+    await load_campaign(uow, user, code)
+    rows = await uow.session.scalars(
+        select(RankingSnapshot)
+        .where(RankingSnapshot.campaign == code)
+        .order_by(RankingSnapshot.period_end.desc(), RankingSnapshot.cadence)
+    )
+    return [SnapshotRead.model_validate(row) for row in rows]
+
+
+async def load_snapshot(
+    uow: UnitOfWork, user: Principal, snapshot_id: uuid.UUID
+) -> tuple[RankingSnapshot, list[SnapshotEntry]]:
+    """A snapshot and its entries, if the caller may see the campaign."""
+    snapshot = await uow.session.get(RankingSnapshot, snapshot_id)
+    if snapshot is None:
+        raise NotFound(f"No snapshot {snapshot_id}.")
+    await load_campaign(uow, user, snapshot.campaign)
+    entries = (
+        await uow.session.scalars(
+            select(SnapshotEntry)
+            .where(SnapshotEntry.snapshot_id == snapshot_id)
+            .order_by(SnapshotEntry.pool, SnapshotEntry.rank, SnapshotEntry.unit_code)
+        )
+    ).all()
+    return snapshot, list(entries)
+
+
+async def get_snapshot(uow: UnitOfWork, user: Principal, snapshot_id: uuid.UUID) -> SnapshotRead:
+    """A snapshot with its entries."""
+    snapshot, entries = await load_snapshot(uow, user, snapshot_id)
+    read = SnapshotRead.model_validate(snapshot)
+    read.entries = [SnapshotEntryRead.model_validate(e) for e in entries]
+    return read

@@ -1,0 +1,176 @@
+"""Events, codes and campaign definitions the scoring tests share."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from libs.common.consumer import Delivery
+from libs.common.events.catalogue.enrollment import ProgressChanged
+from libs.common.events.catalogue.hazards import HazardClosed, HazardReported
+from libs.common.events.envelope import Envelope, Event
+from libs.common.identifiers import credit_code_check_char
+from libs.common.platform_schema import outbox
+from libs.common.service import Runtime
+from tests.conftest import bearer
+
+DISTRICT = "320115000000"
+TOWN = "320115101000"
+OTHER_TOWN = "320115102000"
+VILLAGES = [
+    "320115101001",
+    "320115101002",
+    "320115102001",
+    "320115102002",
+    "320115103001",
+    "320115103002",
+]
+ADMIN = bearer(["district_admin"], DISTRICT)
+YEAR = 2027
+SCHEME = "resident-medical"
+
+
+def at(month: int, day: int, year: int = YEAR) -> datetime:
+    """Noon UTC of a day in the campaign year."""
+    return datetime(year, month, day, 4, tzinfo=UTC)
+
+
+def credit_code(n: int) -> str:
+    """A valid unified social credit code."""
+    first17 = f"91320115MA{n:07d}"
+    return first17 + credit_code_check_char(first17)
+
+
+def progress(
+    unit: str,
+    completed: int,
+    task: int,
+    when: datetime,
+    amount: Decimal | None = None,
+) -> ProgressChanged:
+    """A progress.changed as enrollment emits it after a deposited completion."""
+    return ProgressChanged(
+        unit_code=unit,
+        scheme=SCHEME,
+        year=YEAR,
+        completed_persons=completed,
+        enrolled_persons=task,
+        task_kind="persons",
+        task=Decimal(task),
+        deposited_amount=amount if amount is not None else Decimal(completed * 380),
+        as_of=when,
+    )
+
+
+def hazard_reported(unit: str, code: str | None, when: datetime, major: bool = False) -> Any:
+    """A hazard.reported (major ones become credit items)."""
+    return HazardReported(
+        hazard_id=uuid.uuid4(),
+        credit_code=code,
+        unit_code=unit,
+        severity="major" if major else "general",
+        sector="gas",
+        source="grid_inspection",
+        mode="deadline",
+        deadline=when,
+        description="leaking valve",
+        reported_by="gm-1",
+        reported_at=when,
+    )
+
+
+def hazard_closed(unit: str, code: str | None, when: datetime, on_time: bool = True) -> Any:
+    """A hazard.closed as the hazards service emits it."""
+    return HazardClosed(
+        hazard_id=uuid.uuid4(),
+        credit_code=code,
+        unit_code=unit,
+        severity="general",
+        sector="gas",
+        mode="deadline",
+        reported_at=when,
+        closed_at=when,
+        on_time=on_time,
+        repeat_count=0,
+        closed_by="gm-1",
+    )
+
+
+def delivery(event: Event | Envelope) -> Delivery:
+    """A Kafka delivery of an event."""
+    envelope = event if isinstance(event, Envelope) else Envelope.wrap(event)
+    return Delivery(
+        topic=f"gridgov.{envelope.source.rsplit('/', 1)[-1]}",
+        value=envelope.model_dump_json().encode(),
+        key=envelope.subject.encode(),
+    )
+
+
+async def apply(runtime: Runtime, *events: Event | Envelope) -> list[str]:
+    """Feed events to the scoring applier as one batch."""
+    return await runtime.applier().apply([delivery(e) for e in events])
+
+
+async def emitted(runtime: Runtime, type_suffix: str) -> list[dict[str, Any]]:
+    """The envelopes scoring wrote to its outbox whose type contains `type_suffix`."""
+    async with runtime.engine.connect() as conn:
+        rows = (await conn.execute(select(outbox.c.type, outbox.c.envelope))).all()
+    return [r.envelope for r in rows if type_suffix in r.type]
+
+
+def units(names: list[str] | None = None, task: int = 100, **extra: Any) -> list[dict[str, Any]]:
+    """Campaign units over the demo villages (all in the `villages` pool)."""
+    return [
+        {"unit_code": code, "name": f"村{i}", "category": "village", "task": task, **extra}
+        for i, code in enumerate(names or VILLAGES)
+    ]
+
+
+def medical_campaign(code: str = "rm-2027", **overrides: Any) -> dict[str, Any]:
+    """The resident-medical enrollment campaign on the bundled policy."""
+    body: dict[str, Any] = {
+        "code": code,
+        "name": "居民医保参保征缴",
+        "scope_unit": DISTRICT,
+        "year": YEAR,
+        "scheme": SCHEME,
+        "policy_file": "campaign_resident_medical.v1",
+        "units": units(),
+    }
+    body.update(overrides)
+    return body
+
+
+def safety_policy() -> dict[str, Any]:
+    """A safety campaign: villages ranked by hazards closed on time (a count)."""
+    return {
+        "version": "campaign_safety.v1",
+        "name": "安全生产隐患销号",
+        "subject": "village",
+        "metric": "hazards_closed_on_time",
+        "formula": "count",
+        "cadences": ["weekly_friday", "monthly", "quarterly"],
+        "pools": [{"code": "villages", "label": "村(居)", "unit_categories": ["village"]}],
+        "phase": {"starts": "01-01", "ends": "12-31"},
+    }
+
+
+def safety_campaign(code: str = "safety-2027") -> dict[str, Any]:
+    """The safety campaign over the six villages."""
+    return {
+        "code": code,
+        "name": "安全生产",
+        "scope_unit": DISTRICT,
+        "year": YEAR,
+        "policy": safety_policy(),
+        "units": units(task=10),
+    }
+
+
+def ranking_of(body: dict[str, Any]) -> dict[str, tuple[int, str]]:
+    """unit code → (rank, score) of a ranking response."""
+    return {u["unit_code"]: (u["rank"], u["score"]) for u in body["units"]}

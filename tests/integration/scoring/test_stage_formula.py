@@ -1,0 +1,70 @@
+"""DOMAIN §4.2 stage formula through the API: progress.changed events → live scores."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.scoring.helpers import (
+    ADMIN,
+    VILLAGES,
+    apply,
+    at,
+    medical_campaign,
+    progress,
+    ranking_of,
+)
+
+RANKING = "/v1/campaigns/rm-2027/pools/villages/ranking"
+
+
+@pytest.mark.parametrize(
+    ("completed", "task", "expected"),
+    [(70, 100, "75.0000"), (785, 1000, "83.5000"), (75, 100, "80.0000"), (80, 100, "85.0000")],
+    ids=["70%", "78.5%", "75%", "80%"],
+)
+async def test_stage_one_score_is_weight_minus_shortfall_times_100(
+    client_for, completed, task, expected
+):
+    client = await client_for("scoring")
+    assert (
+        await client.post("/v1/campaigns", json=medical_campaign(), headers=ADMIN)
+    ).status_code == 201
+    await apply(client.runtime, progress(VILLAGES[0], completed, task, at(3, 10)))
+    body = (await client.get(RANKING, headers=ADMIN)).json()
+    row = next(u for u in body["units"] if u["unit_code"] == VILLAGES[0])
+    assert row["score"] == expected
+    assert row["rank"] == 1
+    assert {line["rule_code"] for line in row["explanation"]} == {"ST-WEIGHT", "ST-LINEAR"}
+
+
+async def test_two_stages_add_up_72_then_91_gives_98(client_for):
+    client = await client_for("scoring")
+    await client.post("/v1/campaigns", json=medical_campaign(), headers=ADMIN)
+    await apply(client.runtime, progress(VILLAGES[0], 72, 100, at(3, 20)))
+    await apply(client.runtime, progress(VILLAGES[0], 91, 100, at(9, 1)))
+    body = (await client.get(RANKING, headers=ADMIN)).json()
+    assert ranking_of(body)[VILLAGES[0]] == (1, "98.0000")
+
+
+async def test_ties_share_a_rank_and_others_follow(client_for):
+    client = await client_for("scoring")
+    await client.post("/v1/campaigns", json=medical_campaign(), headers=ADMIN)
+    await apply(
+        client.runtime,
+        progress(VILLAGES[0], 80, 100, at(3, 1)),
+        progress(VILLAGES[1], 80, 100, at(3, 1)),
+        progress(VILLAGES[2], 70, 100, at(3, 1)),
+    )
+    ranks = ranking_of((await client.get(RANKING, headers=ADMIN)).json())
+    assert ranks[VILLAGES[0]][0] == ranks[VILLAGES[1]][0] == 1
+    assert ranks[VILLAGES[2]][0] == 3
+    assert ranks[VILLAGES[3]][0] == 4  # the untouched three share 4th (score 0)
+    assert ranks[VILLAGES[5]][0] == 4
+
+
+async def test_a_campaign_created_later_is_seeded_from_the_event_log(client_for):
+    client = await client_for("scoring")
+    await apply(client.runtime, progress(VILLAGES[0], 70, 100, at(3, 10)))
+    await client.post("/v1/campaigns", json=medical_campaign(), headers=ADMIN)
+    body = (await client.get(RANKING, headers=ADMIN)).json()
+    assert ranking_of(body)[VILLAGES[0]] == (1, "75.0000")
