@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, cast
 
@@ -95,6 +96,13 @@ class UnitOfWork:
 
         outbox.add(self.session, event, request_id=self.request_id)
         self.events.append(event)
+
+    async def emit_all(self, events: Sequence[Event]) -> None:
+        """Record many events with one outbox insert, in this same transaction."""
+        from libs.common import outbox
+
+        await outbox.add_all(self.session, events, request_id=self.request_id)
+        self.events.extend(events)
 
     async def commit(self) -> None:
         """Make the changes and their outbox rows durable together."""

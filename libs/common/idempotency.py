@@ -7,10 +7,11 @@ after a timeout either gets the stored response or finds that nothing was writte
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from libs.common.db import UnitOfWork
@@ -43,10 +44,7 @@ class IdempotentRequest:
         if row is None:
             return None
         if row.request_hash != self.request_hash:
-            raise Conflict(
-                "This Idempotency-Key was already used with a different request body.",
-                field="Idempotency-Key",
-            )
+            raise _reused()
         return dict(row.body)
 
     async def remember(self, uow: UnitOfWork, status_code: int, body: dict[str, Any]) -> None:
@@ -62,3 +60,59 @@ class IdempotentRequest:
             )
             .on_conflict_do_nothing()
         )
+
+
+async def replay_many(
+    uow: UnitOfWork, requests: Sequence[IdempotentRequest]
+) -> list[dict[str, Any] | Conflict | None]:
+    """`replay` of many requests with one query: a stored body, a Conflict, or None."""
+    keys = list({(r.scope, r.key) for r in requests})
+    if not keys:
+        return []
+    rows = await uow.session.execute(
+        select(
+            idempotency_key.c.scope,
+            idempotency_key.c.key,
+            idempotency_key.c.request_hash,
+            idempotency_key.c.body,
+        ).where(tuple_(idempotency_key.c.scope, idempotency_key.c.key).in_(keys))
+    )
+    stored = {(r.scope, r.key): (r.request_hash, dict(r.body)) for r in rows}
+    results: list[dict[str, Any] | Conflict | None] = []
+    for request in requests:
+        found = stored.get((request.scope, request.key))
+        if found is None:
+            results.append(None)
+        elif found[0] != request.request_hash:
+            results.append(_reused())
+        else:
+            results.append(found[1])
+    return results
+
+
+async def remember_many(
+    uow: UnitOfWork, responses: Sequence[tuple[IdempotentRequest, int, dict[str, Any]]]
+) -> None:
+    """`remember` of many responses with one statement."""
+    if not responses:
+        return
+    await uow.session.execute(
+        pg_insert(idempotency_key).on_conflict_do_nothing(),
+        [
+            {
+                "scope": r.scope,
+                "key": r.key,
+                "request_hash": r.request_hash,
+                "status_code": status,
+                "body": body,
+            }
+            for r, status, body in responses
+        ],
+    )
+
+
+def _reused() -> Conflict:
+    return Conflict(
+        "This Idempotency-Key was already used with a different request body.",
+        field="Idempotency-Key",
+    )

@@ -15,6 +15,7 @@ from sqlalchemy import MetaData, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from libs.common import kafka
+from libs.common.batching import Batcher, BatchHandler
 from libs.common.consumer import EventApplier, Handler, KafkaEventConsumer
 from libs.common.db import create_engine, session_factory
 from libs.common.events.envelope import topic_of
@@ -54,6 +55,7 @@ class Runtime:
         self.engine: AsyncEngine = create_engine(settings.db_url())
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
         self.committer = GroupCommitter(self.sessions)
+        self._batchers: dict[str, Batcher[Any, Any]] = {}
         self.producer: AIOKafkaProducer | None = None
         self.relay: OutboxRelay | None = None
         self.consumer: KafkaEventConsumer | None = None
@@ -73,6 +75,12 @@ class Runtime:
             max_attempts=self.settings.consumer_max_attempts,
             dlq_topic=f"gridgov.{self.spec.name}.dlq",
         )
+
+    def batcher(self, name: str, handler: BatchHandler[Any, Any]) -> Batcher[Any, Any]:
+        """The process's batcher for one kind of request (made on first use, by name)."""
+        if name not in self._batchers:
+            self._batchers[name] = Batcher(self.sessions, handler)
+        return self._batchers[name]
 
     async def dead_letters(self) -> list[Any]:
         """Dead letters not yet replayed, oldest first."""
@@ -136,6 +144,8 @@ class Runtime:
     async def stop(self) -> None:
         """Stop the workers (finishing the batch in flight), then close connections."""
         await self.committer.stop()
+        for batcher in self._batchers.values():
+            await batcher.stop()
         for worker in (self.relay, self.consumer, self.resync):
             if worker is not None:
                 worker.stop.set()

@@ -85,12 +85,14 @@ async def test_a_use_case_that_does_not_commit_is_rolled_back(runtimes):
     assert await rows(runtime) == 0
 
 
-async def test_when_the_commit_fails_every_request_in_the_batch_is_told(runtimes):
+async def test_when_the_commit_fails_each_request_is_retried_alone(runtimes):
     runtime = await runtimes("scoring")
     committer = GroupCommitter(runtime.sessions)
+    poisoned: list[int] = []
 
     async def poison_commit(uow: UnitOfWork) -> None:
         # a deferred constraint fails only at COMMIT, after every savepoint was released
+        poisoned.append(1)
         await uow.session.execute(
             text("CREATE TEMP TABLE IF NOT EXISTS gc (v int UNIQUE DEFERRABLE INITIALLY DEFERRED)")
         )
@@ -98,14 +100,14 @@ async def test_when_the_commit_fails_every_request_in_the_batch_is_told(runtimes
         await uow.commit()
 
     try:
-        committer.start()
         results = await asyncio.gather(
             committer.run(insert_row("a")), committer.run(poison_commit), return_exceptions=True
         )
     finally:
         await committer.stop()
-    assert all(isinstance(r, Exception) for r in results), results
-    assert await rows(runtime) == 0, "nothing of a failed batch is durable"
+    assert results[0] == "a" and isinstance(results[1], Exception), results
+    assert len(poisoned) == 2, "the poisonous use case ran in the batch, then alone"
+    assert await rows(runtime) == 1, "only the good request is durable"
 
 
 @pytest.mark.parametrize("n", [1, 5])

@@ -9,7 +9,7 @@ from typing import ClassVar, get_args
 import pytest
 from pydantic import AfterValidator, BaseModel, ValidationError
 
-from libs.common import identifiers
+from libs.common import identifiers, outbox
 from libs.common.events import docs, registry
 from libs.common.events.catalogue import enrollment as en
 from libs.common.events.catalogue import grid as gr
@@ -135,6 +135,24 @@ def test_round_trip_through_envelope_json(event):
     assert received.subject == str(getattr(event, event.aggregate_field))
     assert received.source == f"/gridgov/{event.service}"
     assert received.requestid == "req-1"
+
+
+@pytest.mark.parametrize("event", SAMPLES, ids=lambda event: event.type)
+def test_the_bulk_outbox_row_holds_the_envelope_wrap_would_build(event):
+    row = outbox.event_row(event, "req-1")
+    envelope = row["envelope"]
+    expected = Envelope.wrap(event, request_id="req-1").model_dump(mode="json", exclude_none=True)
+    assert {k: v for k, v in envelope.items() if k not in ("id", "time")} == {
+        k: v for k, v in expected.items() if k not in ("id", "time")
+    }
+    received = Envelope.model_validate_json(outbox.encode(envelope))
+    assert registry.parse(received) == event
+    assert received.time.tzinfo is not None
+    assert (row["event_id"], row["key"], row["topic"]) == (
+        uuid.UUID(envelope["id"]),
+        received.subject,
+        event.topic(),
+    )
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model.type)
