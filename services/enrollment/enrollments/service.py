@@ -6,12 +6,14 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from libs.common.auth import Principal
 from libs.common.db import UnitOfWork
 from libs.common.errors import Conflict, NotFound, RuleViolation
 from libs.common.events.catalogue.enrollment import EnrollmentState as EventState
 from libs.common.events.catalogue.enrollment import PersonEnrolled
+from libs.common.events.envelope import Event
 from services.enrollment import access
 from services.enrollment.domain.dates import local_date
 from services.enrollment.domain.eligibility import decide_eligibility
@@ -31,6 +33,7 @@ from services.enrollment.identity import enrollment_id_of
 from services.enrollment.persons import service as persons
 from services.enrollment.persons.models import Person
 from services.enrollment.schemes import service as schemes
+from services.enrollment.targets import tally
 
 
 async def enroll(uow: UnitOfWork, user: Principal, body: EnrollmentCreate) -> EnrollmentRead:
@@ -69,10 +72,15 @@ async def enroll(uow: UnitOfWork, user: Principal, body: EnrollmentCreate) -> En
         registered_at=now,
     )
     if await uow.session.get(Enrollment, enrollment.id) is not None:
-        raise Conflict("The person is already enrolled in this scheme-year.", field="person_id")
+        raise _already_enrolled()
     uow.session.add(enrollment)
+    try:
+        await uow.session.flush()
+    except IntegrityError as exc:  # enrolled by a concurrent request meanwhile
+        raise _already_enrolled() from exc
     audit.move(uow, enrollment, EnrollmentAction.REGISTER, user.subject, None, now, emit=False)
     uow.emit(_enrolled(enrollment, now))
+    await _count(uow, enrollment, tally.NOTHING)
     await uow.commit()
     return EnrollmentRead.model_validate(enrollment)
 
@@ -121,6 +129,7 @@ async def act(
     """Apply a lifecycle action (interrupt, resume, seal, flag duplicate, terminate …)."""
     enrollment = await _visible(uow, user, enrollment_id, lock=True)
     access.require(user, access.OFFICERS, enrollment.unit_code)
+    before = _standing(enrollment)
     with domain_rules("action"):
         audit.move(
             uow,
@@ -130,6 +139,7 @@ async def act(
             body.reason,
             datetime.now(UTC),
         )
+    await _count(uow, enrollment, before)
     await uow.commit()
     return EnrollmentRead.model_validate(enrollment)
 
@@ -152,6 +162,7 @@ async def close_window(
                 Enrollment.state.in_(open_states),
                 Enrollment.unit_code.startswith(unit_prefix(user.jurisdiction)),
             )
+            .order_by(Enrollment.id)
             .with_for_update()
         )
     ).all()
@@ -173,6 +184,25 @@ async def _visible(
         raise NotFound(f"No enrollment {enrollment_id}.")
     access.visible_or_404(user, enrollment.unit_code, f"enrollment {enrollment_id}")
     return enrollment
+
+
+def _already_enrolled() -> Conflict:
+    return Conflict("The person is already enrolled in this scheme-year.", field="person_id")
+
+
+def _standing(enrollment: Enrollment) -> tally.Standing:
+    return tally.standing(enrollment.state, enrollment.counted, enrollment.deposited)
+
+
+async def _count(uow: UnitOfWork, enrollment: Enrollment, before: tally.Standing) -> None:
+    """Move the live progress figures by what this enrollment's change moved."""
+    shifts = tally.Shifts()
+    shifts.move(
+        enrollment.scheme_code, enrollment.year, enrollment.unit_code, before, _standing(enrollment)
+    )
+    events: list[Event] = []
+    await tally.apply(uow, shifts, events)
+    await uow.emit_all(events)
 
 
 def _enrolled(enrollment: Enrollment, now: datetime) -> PersonEnrolled:

@@ -32,6 +32,7 @@ from services.enrollment.enrollments.models import Enrollment, EnrollmentTransit
 from services.enrollment.payments.models import Payment
 from services.enrollment.persons.models import Person
 from services.enrollment.schemes import service as schemes
+from services.enrollment.targets import tally
 
 E, P, L = table_of(Enrollment), table_of(Person), table_of(Payment)
 _COMPLETABLE = {S.REGISTERED, S.UNPAID, S.RESUMED}
@@ -48,13 +49,20 @@ class Settled:
     year: int
     state: str
     complete: bool
-    progress_moved: bool
 
 
 async def resettle(
-    uow: UnitOfWork, ids: set[uuid.UUID], actor: str, now: datetime, events: list[Event]
+    uow: UnitOfWork,
+    ids: set[uuid.UUID],
+    actor: str,
+    now: datetime,
+    events: list[Event],
+    shifts: tally.Shifts,
 ) -> dict[uuid.UUID, Settled]:
-    """Settle the enrollments `ids` against their posted ledger entries; append events."""
+    """Settle the enrollments `ids` against their posted ledger entries.
+
+    Appends the lifecycle events and records each enrollment's move in `shifts`.
+    """
     if not ids:
         return {}
     session = uow.session
@@ -75,8 +83,12 @@ async def resettle(
         )
         complete = result.status is SettlementStatus.COMPLETE and deposited >= result.due
         state = _next_state(S(row.state), complete, policy, now, row, actor, trails, events)
-        moved = (
-            result.counts_toward_target != row.counted or result.deposited_in_time != row.deposited
+        shifts.move(
+            row.scheme_code,
+            row.year,
+            row.unit_code,
+            tally.standing(row.state, row.counted, row.deposited),
+            tally.standing(state.value, result.counts_toward_target, result.deposited_in_time),
         )
         updates.append(
             {
@@ -99,7 +111,6 @@ async def resettle(
             row.year,
             state.value,
             complete,
-            moved,
         )
     await _write(uow, updates, trails)
     return out

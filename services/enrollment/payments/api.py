@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
+from libs.common.batching import Batcher
 from libs.common.deps import (
     CurrentUser,
     PartnerCaller,
     PartnerIdempotency,
     PiiVaultDep,
+    RuntimeDep,
     UnitOfWorkDep,
 )
 from libs.common.identifiers import UnitCode
-from services.enrollment.payments import service, suspense
+from services.enrollment.payments import service, suspense, webhook
 from services.enrollment.payments.schemas import (
     PaymentCreate,
     PaymentRead,
@@ -24,7 +27,14 @@ from services.enrollment.payments.schemas import (
 )
 
 router = APIRouter(tags=["partner payments"])
-_STATUS = {"recorded": 201, "reversed": 201, "suspense": 202, "duplicate": 200}
+
+
+def get_webhook(runtime: RuntimeDep, vault: PiiVaultDep) -> Batcher[webhook.Call, webhook.Answer]:
+    """The process's batcher of webhook calls (concurrent calls share one transaction)."""
+    return runtime.batcher("enrollment.webhook", partial(webhook.handle, vault=vault))
+
+
+Webhook = Annotated[Batcher[webhook.Call, webhook.Answer], Depends(get_webhook)]
 
 
 @router.post("/partner/payments", response_model=PaymentRead, status_code=status.HTTP_201_CREATED)
@@ -33,14 +43,14 @@ async def post_payment(
     response: Response,
     partner: PartnerCaller,
     idempotency: PartnerIdempotency,
-    vault: PiiVaultDep,
-    uow: UnitOfWorkDep,
+    calls: Webhook,
 ) -> PaymentRead:
     """Record a payment: 201 recorded, 202 held in suspense, 200 for a repeated delivery."""
     assert partner.partner_id is not None
-    payment = await service.record_payment(uow, partner.partner_id, notice, vault, idempotency)
-    response.status_code = _STATUS[payment.outcome]
-    return payment
+    call = webhook.Call(partner.partner_id, service.payment_notice(notice), idempotency)
+    answer = await calls.submit(call)
+    response.status_code = answer.status
+    return answer.payment
 
 
 @router.post("/partner/reversals", response_model=PaymentRead, status_code=status.HTTP_201_CREATED)
@@ -49,14 +59,14 @@ async def post_reversal(
     response: Response,
     partner: PartnerCaller,
     idempotency: PartnerIdempotency,
-    vault: PiiVaultDep,
-    uow: UnitOfWorkDep,
+    calls: Webhook,
 ) -> PaymentRead:
     """Reverse (冲正) one of your payments with a compensating entry; 200 when repeated."""
     assert partner.partner_id is not None
-    payment = await service.record_reversal(uow, partner.partner_id, notice, vault, idempotency)
-    response.status_code = _STATUS[payment.outcome]
-    return payment
+    call = webhook.Call(partner.partner_id, service.reversal_notice(notice), idempotency)
+    answer = await calls.submit(call)
+    response.status_code = answer.status
+    return answer.payment
 
 
 @router.get("/partner/payments/{transaction_id}", response_model=PaymentRead)

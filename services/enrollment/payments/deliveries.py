@@ -10,7 +10,7 @@ from sqlalchemy import insert, update
 
 from libs.common.db import UnitOfWork, table_of
 from services.enrollment.payments.models import Delivery, DeliveryLine
-from services.enrollment.payments.notices import Outcome
+from services.enrollment.payments.notices import Outcome, OutcomeKind
 
 D = table_of(Delivery)
 
@@ -39,19 +39,7 @@ async def add_lines(uow: UnitOfWork, delivery_id: uuid.UUID, outcomes: Sequence[
     if not outcomes:
         return
     await uow.session.execute(
-        insert(table_of(DeliveryLine)),
-        [
-            {
-                "delivery_id": delivery_id,
-                "line_no": o.line_no,
-                "partner_txn_id": o.txn,
-                "outcome": o.outcome,
-                "reason_code": o.reason_code,
-                "detail": o.detail,
-                "payment_id": o.payment_id,
-            }
-            for o in outcomes
-        ],
+        insert(table_of(DeliveryLine)), [_line(delivery_id, o) for o in outcomes]
     )
     counts = Counter(o.outcome for o in outcomes)
     await uow.session.execute(
@@ -71,3 +59,43 @@ async def record(
     delivery_id = await open_delivery(uow, partner_id, channel, source)
     await add_lines(uow, delivery_id, outcomes)
     return delivery_id
+
+
+async def record_many(
+    uow: UnitOfWork, deliveries: Sequence[tuple[str, str, str | None, Sequence[Outcome]]]
+) -> None:
+    """One-shot deliveries (partner, channel, source, outcomes) with two statements."""
+    if not deliveries:
+        return
+    kinds: tuple[OutcomeKind, ...] = ("recorded", "duplicate", "reversed", "suspense", "rejected")
+    heads: list[dict[str, object]] = []
+    lines: list[dict[str, object]] = []
+    for partner_id, channel, source, outcomes in deliveries:
+        delivery_id = uuid.uuid4()
+        counts = Counter(o.outcome for o in outcomes)
+        heads.append(
+            {
+                "id": delivery_id,
+                "partner_id": partner_id,
+                "channel": channel,
+                "source": source,
+                "digest": None,
+                "lines": len(outcomes),
+                **{str(kind): counts.get(kind, 0) for kind in kinds},
+            }
+        )
+        lines += [_line(delivery_id, o) for o in outcomes]
+    await uow.session.execute(insert(D), heads)
+    await uow.session.execute(insert(table_of(DeliveryLine)), lines)
+
+
+def _line(delivery_id: uuid.UUID, o: Outcome) -> dict[str, object]:
+    return {
+        "delivery_id": delivery_id,
+        "line_no": o.line_no,
+        "partner_txn_id": o.txn,
+        "outcome": o.outcome,
+        "reason_code": o.reason_code,
+        "detail": o.detail,
+        "payment_id": o.payment_id,
+    }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -26,13 +26,12 @@ from services.enrollment.domain.payments import accept_amount
 from services.enrollment.domain.policy import SchemePolicy
 from services.enrollment.enrollments import settlement
 from services.enrollment.enrollments.models import Enrollment
-from services.enrollment.events import emit_all
 from services.enrollment.identity import enrollment_id_of
 from services.enrollment.payments import entries, reversals
 from services.enrollment.payments.models import Payment
 from services.enrollment.payments.notices import Notice, Outcome
 from services.enrollment.schemes import service as schemes
-from services.enrollment.targets import progress
+from services.enrollment.targets import tally
 from services.enrollment.units import service as units
 
 L, E = table_of(Payment), table_of(Enrollment)
@@ -63,7 +62,18 @@ async def post(
     )
     rev_posted = await insert_rows(uow, rev_rows, outcomes, "reversed")
     await settle_and_announce(uow, source.actor, now, posted, rev_posted)
-    return [outcomes[n.line_no] for n in notices]
+    return _repeats_point_at_their_first([outcomes[n.line_no] for n in notices])
+
+
+def _repeats_point_at_their_first(outcomes: list[Outcome]) -> list[Outcome]:
+    """A number repeated in one delivery names the entry its first line made."""
+    first: dict[str | None, uuid.UUID | None] = {}
+    for o in outcomes:
+        first.setdefault(o.txn, o.payment_id)
+    return [
+        replace(o, payment_id=first[o.txn]) if o.reason_code == "repeated_in_delivery" else o
+        for o in outcomes
+    ]
 
 
 async def settle_and_announce(
@@ -77,7 +87,8 @@ async def settle_and_announce(
     touched = {r["enrollment_id"] for r in [*posted, *reversed_rows] if r["status"] == "posted"}
     touched.discard(None)
     changes: list[Event] = []
-    settled = await settlement.resettle(uow, touched, actor, now, changes)
+    shifts = tally.Shifts()
+    settled = await settlement.resettle(uow, touched, actor, now, changes, shifts)
     events: list[Event] = [
         entries.recorded_event(r, settled[r["enrollment_id"]].complete)
         for r in posted
@@ -89,8 +100,8 @@ async def settle_and_announce(
         if r["enrollment_id"] is not None
     ]
     events += changes
-    await progress.announce(uow, settled.values(), now, events)
-    await emit_all(uow, events)
+    await tally.apply(uow, shifts, events)
+    await uow.emit_all(events)
 
 
 async def _new_lines(

@@ -16,8 +16,7 @@ from libs.common.errors import Conflict, NotFound, RuleViolation
 from services.enrollment import access
 from services.enrollment.enrollments.models import Enrollment
 from services.enrollment.identity import enrollment_id_of
-from services.enrollment.payments import ledger
-from services.enrollment.payments import service as payments
+from services.enrollment.payments import ledger, reads
 from services.enrollment.payments.models import Payment
 from services.enrollment.payments.schemas import PaymentRead, SuspenseResolve
 
@@ -37,7 +36,9 @@ async def list_suspense(uow: UnitOfWork, user: Principal, unit_code: str) -> lis
         )
         .order_by(Payment.recorded_at)
     )
-    return [await payments.read(uow, i, "suspense") for i in ids]
+    found = list(ids)
+    entries = await reads.read_many(uow, set(found))
+    return [entries[i].model_copy(update={"outcome": "suspense"}) for i in found]
 
 
 async def resolve(
@@ -58,14 +59,14 @@ async def resolve(
     if body.action == "return":
         payment.status = "returned"
         await uow.commit()
-        return await payments.read(uow, payment.id, "duplicate")
+        return await reads.read_one(uow, payment.id, "duplicate")
     enrollment = await _target(uow, user, payment, body.enrollment_id)
     payment.status, payment.enrollment_id = "posted", enrollment.id
     payment.person_key, payment.unit_code = enrollment.person_key, enrollment.unit_code
     await uow.session.flush()
     await ledger.settle_and_announce(uow, user.subject, now, [_row(payment)], [])
     await uow.commit()
-    return await payments.read(uow, payment.id, "recorded")
+    return await reads.read_one(uow, payment.id, "recorded")
 
 
 async def _target(

@@ -16,9 +16,8 @@ from services.enrollment import access
 from services.enrollment.domain.policy import SchemePolicy
 from services.enrollment.domain.progress import meets_target
 from services.enrollment.enrollments.models import Enrollment, EnrollmentTransition
-from services.enrollment.events import emit_all
 from services.enrollment.schemes import service as schemes
-from services.enrollment.targets import progress
+from services.enrollment.targets import progress, tally
 from services.enrollment.targets.models import Task
 from services.enrollment.targets.schemas import (
     Circular,
@@ -58,12 +57,9 @@ async def set_task(
             set_={k: stmt.excluded[k] for k in ("task", "kind", "set_by", "set_at")},
         )
     )
-    table = await progress.figures(uow.session, scheme, year)
-    chain = [unit_code, *identifiers.ancestors(unit_code)]
-    events: list[Event] = [
-        progress.changed_event(table[u], scheme, year, set_at) for u in chain if u in table
-    ]
-    await emit_all(uow, events)
+    events: list[Event] = []
+    await tally.retask(uow, scheme, year, events)
+    await uow.emit_all(events)
     await uow.commit()
     return TaskRead.model_validate(values)
 
@@ -74,8 +70,8 @@ async def progress_report(
     """Progress of a unit and every unit in its subtree."""
     access.require(user, access.READERS, unit_code)
     policy = schemes.policy_of(await schemes.require_scheme_year(uow.session, scheme, year))
-    table = await progress.figures(uow.session, scheme, year)
     prefix = identifiers.unit_prefix(unit_code)
+    table = await progress.figures(uow.session, scheme, year, prefix)
     names = await _names(uow, prefix)
     rows = [_row(table[u], names.get(u), policy) for u in sorted(table) if u.startswith(prefix)]
     return ProgressReport(scheme_code=scheme, year=year, rounding=_rounding(policy), rows=rows)
@@ -87,7 +83,7 @@ async def circular(
     """Rank the units directly under `unit_code`; those below target must explain."""
     access.require(user, access.READERS, unit_code)
     policy = schemes.policy_of(await schemes.require_scheme_year(uow.session, scheme, year))
-    table = await progress.figures(uow.session, scheme, year)
+    table = await progress.figures(uow.session, scheme, year, identifiers.unit_prefix(unit_code))
     end = datetime.now(UTC)
     start = end - timedelta(days=7 if period == "weekly" else 30)
     fresh = await _completed_between(uow, scheme, year, start, end)

@@ -1,0 +1,1 @@
+"""Enrollment through its HTTP API: units, schemes and quotes, persons, arrears."""
