@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
+from fastapi.responses import Response
 
 from libs.common.deps import CurrentUser, UnitOfWorkDep
 from libs.common.identifiers import UnitCode
 from services.enrollment.arrears import service
-from services.enrollment.arrears.schemas import ArrearsCreate, ArrearsPayment, ArrearsRead
+from services.enrollment.arrears.schemas import (
+    ArrearsCreate,
+    ArrearsPayment,
+    ArrearsRead,
+    BaseAuditRead,
+    BaseAuditRequest,
+)
+from services.enrollment.export import XLSX_RESPONSES, Format, models_xlsx
 
 router = APIRouter(prefix="/arrears", tags=["enterprise arrears"])
 
@@ -25,13 +33,28 @@ async def post_arrears(body: ArrearsCreate, user: CurrentUser, uow: UnitOfWorkDe
 async def post_arrears_payment(
     arrears_id: uuid.UUID, body: ArrearsPayment, user: CurrentUser, uow: UnitOfWorkDep
 ) -> ArrearsRead:
-    """Record a back-payment; paid-off arrears are cleared (emits `arrears.cleared`)."""
+    """Record a back-payment with its late fee; paid-off arrears emit `arrears.cleared`."""
     return await service.pay(uow, user, arrears_id, body)
 
 
-@router.get("", response_model=list[ArrearsRead])
+@router.get("", response_model=list[ArrearsRead], responses=XLSX_RESPONSES)
 async def list_arrears(
-    unit_code: Annotated[UnitCode, Query()], user: CurrentUser, uow: UnitOfWorkDep
-) -> list[ArrearsRead]:
-    """Arrears in a unit's subtree."""
-    return await service.list_arrears(uow, user, unit_code)
+    unit_code: Annotated[UnitCode, Query()],
+    user: CurrentUser,
+    uow: UnitOfWorkDep,
+    status: Annotated[Literal["open", "cleared"] | None, Query()] = None,
+    format: Format = "json",
+) -> list[ArrearsRead] | Response:
+    """Arrears in a unit's subtree, as JSON or .xlsx."""
+    rows = await service.list_arrears(uow, user, unit_code, status)
+    if format == "xlsx":
+        return models_xlsx(f"arrears-{unit_code}", ArrearsRead, rows)
+    return rows
+
+
+@router.post("/base-audits", response_model=BaseAuditRead)
+async def post_base_audit(
+    body: BaseAuditRequest, user: CurrentUser, uow: UnitOfWorkDep
+) -> BaseAuditRead:
+    """Check a declared contribution base against the policy minimum (000:L46); stores nothing."""
+    return await service.audit_base(uow, user, body)

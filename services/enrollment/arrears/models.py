@@ -30,6 +30,8 @@ class EnterpriseArrears(Base):
     late_fee_accrued: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     late_fee_payable: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     late_fee_deferred: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    late_fee_paid: Mapped[Decimal] = mapped_column(Numeric(14, 2), server_default="0")
+    late_fee_as_of: Mapped[date] = mapped_column(Date)  # accrued up to this day
     deferred_until: Mapped[date | None] = mapped_column(Date)
     late_fee_reason: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16))  # open | cleared

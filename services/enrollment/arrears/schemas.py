@@ -31,11 +31,12 @@ class ArrearsCreate(BaseModel):
 
 
 class ArrearsPayment(BaseModel):
-    """A back-payment against assessed arrears."""
+    """A back-payment against assessed arrears; the late fee is counted to `paid_on`."""
 
     model_config = ConfigDict(extra="forbid")
 
     amount: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+    paid_on: date | None = Field(None, description="Day of payment (default today)")
 
 
 class ArrearsRead(BaseModel):
@@ -56,8 +57,39 @@ class ArrearsRead(BaseModel):
     late_fee_accrued: Decimal
     late_fee_payable: Decimal
     late_fee_deferred: Decimal
+    late_fee_paid: Decimal
+    late_fee_as_of: date
     deferred_until: date | None
     late_fee_reason: str
+    amount_to_clear: Decimal = Field(
+        description="Contributions owed plus the late fee due now (a deferred fee is not due)"
+    )
     status: str
     assessed_at: datetime
     cleared_at: datetime | None
+
+
+class BaseAuditRequest(BaseModel):
+    """An enterprise's declared contribution base (缴费基数) to check (000:L46)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    credit_code: CreditCode
+    unit_code: UnitCode
+    scheme_code: str = Field(min_length=1, max_length=64)
+    year: int = Field(ge=2000, le=2100)
+    declared_base: Yuan
+
+
+class BaseAuditRead(BaseModel):
+    """Whether the declared base is below the policy's minimum, and by how much."""
+
+    credit_code: str
+    scheme_code: str
+    year: int
+    flagged: bool
+    declared_base: Decimal
+    minimum_base: Decimal
+    shortfall: Decimal
+    rule_code: str
+    rule_text: str

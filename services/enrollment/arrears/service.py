@@ -1,12 +1,13 @@
-"""Enterprise arrears use cases: assess (late fee deferred during a campaign), pay, clear."""
+"""Enterprise arrears use cases: assess, pay (late fee counted, or deferred during a
+campaign), clear, list, and audit a declared contribution base."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from libs.common import identifiers
 from libs.common.auth import Principal
@@ -15,26 +16,41 @@ from libs.common.errors import Conflict, NotFound
 from libs.common.events.catalogue.enrollment import ArrearsAssessed, ArrearsCleared
 from services.enrollment import access
 from services.enrollment.arrears.models import EnterpriseArrears
-from services.enrollment.arrears.schemas import ArrearsCreate, ArrearsPayment, ArrearsRead
-from services.enrollment.domain.arrears import accrue_late_fee, assess_arrears
+from services.enrollment.arrears.schemas import (
+    ArrearsCreate,
+    ArrearsPayment,
+    ArrearsRead,
+    BaseAuditRead,
+    BaseAuditRequest,
+)
+from services.enrollment.domain.arrears import (
+    ArrearsBalance,
+    LateFee,
+    apply_payment,
+    assess_arrears,
+    audit_contribution_base,
+    open_balance,
+)
 from services.enrollment.domain.dates import local_date
+from services.enrollment.domain.policy import SchemePolicy
 from services.enrollment.errors import domain_rules
 from services.enrollment.schemes import service as schemes
 from services.enrollment.units import service as units
+
+DUPLICATE = "Arrears for this enterprise, scheme and period are already assessed."
 
 
 async def assess(uow: UnitOfWork, user: Principal, body: ArrearsCreate) -> ArrearsRead:
     """Assess an enterprise's arrears for a period (emits `arrears.assessed`)."""
     access.require(user, access.PLANNERS, body.unit_code)
     await units.require_unit(uow.session, body.unit_code)
-    policy = schemes.policy_of(
-        await schemes.require_scheme_year(uow.session, body.scheme_code, body.year)
-    )
+    policy = await _policy(uow, body.scheme_code, body.year)
     now = datetime.now(UTC)
-    on = body.assessed_on or local_date(now)
     with domain_rules("scheme_code"):
         owed = assess_arrears(body.credit_code, body.period, body.due, body.paid)
-        fee = accrue_late_fee(policy, owed.outstanding, body.due_date, on)
+        balance, fee = open_balance(
+            policy, owed, body.due_date, body.assessed_on or local_date(now)
+        )
     if owed.outstanding == 0:
         raise Conflict("Nothing is outstanding for this period.", field="paid")
     row = EnterpriseArrears(
@@ -44,19 +60,10 @@ async def assess(uow: UnitOfWork, user: Principal, body: ArrearsCreate) -> Arrea
         scheme_code=body.scheme_code,
         year=body.year,
         period=body.period,
-        due=body.due,
-        paid=body.paid,
-        due_date=body.due_date,
-        late_fee_accrued=fee.accrued,
-        late_fee_payable=fee.payable_now,
-        late_fee_deferred=fee.deferred,
-        deferred_until=fee.deferred_until,
-        late_fee_reason=fee.reason.text[:200],
         status="open",
         assessed_at=now,
     )
-    if await _existing(uow, body) is not None:
-        raise Conflict("Arrears for this enterprise, scheme and period are already assessed.")
+    _store(row, balance, fee)
     uow.session.add(row)
     uow.emit(
         ArrearsAssessed(
@@ -66,10 +73,14 @@ async def assess(uow: UnitOfWork, user: Principal, body: ArrearsCreate) -> Arrea
             scheme=row.scheme_code,
             year=row.year,
             amount_due=owed.outstanding,
-            late_fee_deferred=fee.deferred > 0,
+            late_fee_deferred=balance.fee_deferred > 0,
             assessed_at=now,
         )
     )
+    try:  # the unique key, not a prior read, decides between concurrent assessments
+        await uow.session.flush()
+    except IntegrityError as exc:
+        raise Conflict(DUPLICATE, field="period") from exc
     await uow.commit()
     return _read(row)
 
@@ -77,16 +88,21 @@ async def assess(uow: UnitOfWork, user: Principal, body: ArrearsCreate) -> Arrea
 async def pay(
     uow: UnitOfWork, user: Principal, arrears_id: uuid.UUID, body: ArrearsPayment
 ) -> ArrearsRead:
-    """Record a back-payment; arrears paid off are cleared (emits `arrears.cleared`)."""
+    """Record a back-payment; once contributions and the late fee due are paid the arrears
+    are cleared (emits `arrears.cleared`); a fee deferred during a campaign is not due."""
     row = await uow.session.get(EnterpriseArrears, arrears_id, with_for_update=True)
     if row is None or not user.covers(row.unit_code):
         raise NotFound(f"No arrears {arrears_id} in your jurisdiction.")
     access.require(user, access.PLANNERS, row.unit_code)
-    if row.status == "cleared":
+    if row.status == "cleared" and not row.late_fee_deferred:
         raise Conflict("These arrears are already cleared.")
-    row.paid = row.paid + body.amount
-    if row.paid >= row.due:
-        row.status, row.cleared_at = "cleared", datetime.now(UTC)
+    policy = await _policy(uow, row.scheme_code, row.year)
+    now = datetime.now(UTC)
+    with domain_rules("paid_on"):
+        applied = apply_payment(policy, _balance(row), body.amount, body.paid_on or local_date(now))
+    _store(row, applied.balance, applied.late_fee, applied.reason.text)
+    if applied.balance.cleared and row.status != "cleared":
+        row.status, row.cleared_at = "cleared", now
         uow.emit(
             ArrearsCleared(
                 arrears_id=row.id,
@@ -94,38 +110,82 @@ async def pay(
                 unit_code=row.unit_code,
                 scheme=row.scheme_code,
                 year=row.year,
-                amount_paid=row.paid,
-                cleared_at=row.cleared_at,
+                amount_paid=row.paid + row.late_fee_paid,
+                cleared_at=now,
             )
         )
     await uow.commit()
     return _read(row)
 
 
-async def list_arrears(uow: UnitOfWork, user: Principal, unit_code: str) -> list[ArrearsRead]:
-    """Arrears in a unit's subtree."""
+async def list_arrears(
+    uow: UnitOfWork, user: Principal, unit_code: str, status: str | None = None
+) -> list[ArrearsRead]:
+    """Arrears in a unit's subtree (403 outside the caller's jurisdiction)."""
     access.require(user, access.READERS, unit_code)
+    query = select(EnterpriseArrears).where(
+        EnterpriseArrears.unit_code.startswith(identifiers.unit_prefix(unit_code))
+    )
+    if status is not None:
+        query = query.where(EnterpriseArrears.status == status)
     rows = await uow.session.scalars(
-        select(EnterpriseArrears)
-        .where(EnterpriseArrears.unit_code.startswith(identifiers.unit_prefix(unit_code)))
-        .order_by(EnterpriseArrears.credit_code, EnterpriseArrears.period)
+        query.order_by(EnterpriseArrears.credit_code, EnterpriseArrears.period)
     )
     return [_read(r) for r in rows]
 
 
-async def _existing(uow: UnitOfWork, body: ArrearsCreate) -> uuid.UUID | None:
-    return await uow.session.scalar(
-        select(EnterpriseArrears.id).where(
-            EnterpriseArrears.credit_code == body.credit_code,
-            EnterpriseArrears.scheme_code == body.scheme_code,
-            EnterpriseArrears.year == body.year,
-            EnterpriseArrears.period == body.period,
-        )
+async def audit_base(uow: UnitOfWork, user: Principal, body: BaseAuditRequest) -> BaseAuditRead:
+    """Check a declared contribution base against the policy's minimum; writes nothing."""
+    access.require(user, access.PLANNERS, body.unit_code)
+    policy = await _policy(uow, body.scheme_code, body.year)
+    with domain_rules("scheme_code"):
+        audit = audit_contribution_base(policy, body.declared_base)
+    return BaseAuditRead(
+        credit_code=body.credit_code,
+        scheme_code=body.scheme_code,
+        year=body.year,
+        flagged=audit.flagged,
+        declared_base=audit.declared,
+        minimum_base=audit.minimum,
+        shortfall=audit.shortfall,
+        rule_code=audit.reason.code,
+        rule_text=audit.reason.text,
     )
 
 
+async def _policy(uow: UnitOfWork, scheme_code: str, year: int) -> SchemePolicy:
+    return schemes.policy_of(await schemes.require_scheme_year(uow.session, scheme_code, year))
+
+
+def _balance(row: EnterpriseArrears) -> ArrearsBalance:
+    return ArrearsBalance(
+        due=row.due,
+        paid=row.paid,
+        due_date=row.due_date,
+        as_of=row.late_fee_as_of,
+        fee_accrued=row.late_fee_accrued,
+        fee_deferred=row.late_fee_deferred,
+        fee_paid=row.late_fee_paid,
+        deferred_until=row.deferred_until,
+    )
+
+
+def _store(
+    row: EnterpriseArrears, balance: ArrearsBalance, fee: LateFee, note: str | None = None
+) -> None:
+    row.due, row.paid, row.due_date = balance.due, balance.paid, balance.due_date
+    row.late_fee_as_of = balance.as_of
+    row.late_fee_accrued = balance.fee_accrued
+    row.late_fee_deferred = balance.fee_deferred
+    row.late_fee_paid = balance.fee_paid
+    row.late_fee_payable = balance.fee_payable
+    row.deferred_until = balance.deferred_until
+    row.late_fee_reason = (f"{fee.reason.text}; {note}" if note else fee.reason.text)[:200]
+
+
 def _read(row: EnterpriseArrears) -> ArrearsRead:
+    balance = _balance(row)
+    fields = {c: getattr(row, c) for c in ArrearsRead.model_fields if hasattr(row, c)}
     return ArrearsRead.model_validate(
-        {c: getattr(row, c) for c in ArrearsRead.model_fields if c != "outstanding"}
-        | {"outstanding": max(row.due - row.paid, Decimal(0))}
+        fields | {"outstanding": balance.outstanding, "amount_to_clear": balance.to_clear}
     )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from .dates import window_dates
-from .errors import InvalidAmount, PolicyError
+from .errors import InvalidAmount, PolicyError, RuleViolation
 from .policy import EnterpriseRules, SchemePolicy
 from .reasons import Reason
 from .subsidies import FEN
@@ -84,6 +84,135 @@ def accrue_late_fee(
         )
     text = f"{days} days × {rules.late_fee_daily_rate} on {outstanding}"
     return LateFee(days, accrued, accrued, zero, zero, None, Reason("late_fee.payable", text))
+
+
+@dataclass(frozen=True)
+class ArrearsBalance:
+    """One arrears record's money: contributions due and paid, late fee accrued to `as_of`.
+
+    The late fee accrued so far is split into what is deferred (during a campaign, until
+    `deferred_until`), what was paid, and the rest, which is payable now.
+    """
+
+    due: Decimal
+    paid: Decimal
+    due_date: date
+    as_of: date
+    fee_accrued: Decimal = Decimal(0)
+    fee_deferred: Decimal = Decimal(0)
+    fee_paid: Decimal = Decimal(0)
+    deferred_until: date | None = None
+
+    @property
+    def outstanding(self) -> Decimal:
+        """Contributions still owed."""
+        return max(self.due - self.paid, Decimal(0))
+
+    @property
+    def fee_payable(self) -> Decimal:
+        """Late fee due now: accrued, less deferred, less paid."""
+        return max(self.fee_accrued - self.fee_deferred - self.fee_paid, Decimal(0))
+
+    @property
+    def to_clear(self) -> Decimal:
+        """What must still be paid for the arrears to be cleared."""
+        return self.outstanding + self.fee_payable
+
+    @property
+    def cleared(self) -> bool:
+        """Nothing is due now (a deferred late fee is not due until the campaign ends)."""
+        return self.to_clear == 0
+
+
+@dataclass(frozen=True)
+class PaymentApplied:
+    """A back-payment applied: contributions first, then the late fee."""
+
+    balance: ArrearsBalance
+    to_contributions: Decimal
+    to_late_fee: Decimal
+    late_fee: LateFee
+    reason: Reason
+
+
+def open_balance(
+    policy: SchemePolicy, owed: Arrears, due_date: date, on: date
+) -> tuple[ArrearsBalance, LateFee]:
+    """The balance of arrears assessed on `on`, with the late fee accrued since `due_date`."""
+    start = ArrearsBalance(due=owed.due, paid=owed.paid, due_date=due_date, as_of=due_date)
+    return accrue_to(policy, start, on)
+
+
+def accrue_to(
+    policy: SchemePolicy, balance: ArrearsBalance, on: date
+) -> tuple[ArrearsBalance, LateFee]:
+    """Accrue the late fee on what is owed from `balance.as_of` to `on`.
+
+    While the campaign runs on `on`, every unpaid late fee is deferred until it ends, as
+    `accrue_late_fee` defers the whole fee (000:L52); past that day it is all payable.
+    """
+    if on < balance.as_of and balance.as_of > balance.due_date:
+        raise RuleViolation(
+            f"the late fee is already counted to {balance.as_of.isoformat()}; "
+            f"{on.isoformat()} is earlier",
+            code="date_before_last_accrual",
+        )
+    fee = accrue_late_fee(policy, balance.outstanding, balance.as_of, on)
+    accrued = balance.fee_accrued + fee.payable_now + fee.deferred
+    if fee.deferred_until is not None:  # the campaign runs on `on`
+        deferred = accrued - balance.fee_paid
+        until = fee.deferred_until if deferred else None
+    elif balance.deferred_until is not None and on > balance.deferred_until:
+        deferred, until = Decimal(0), None
+    else:
+        deferred, until = balance.fee_deferred, balance.deferred_until
+    moved = replace(
+        balance,
+        as_of=max(balance.as_of, on),
+        fee_accrued=accrued,
+        fee_deferred=deferred,
+        deferred_until=until,
+    )
+    return moved, fee
+
+
+def apply_payment(
+    policy: SchemePolicy, balance: ArrearsBalance, amount: Decimal, on: date
+) -> PaymentApplied:
+    """Apply a back-payment made on `on`: the late fee is brought to that day, then the
+    money pays contributions, the late fee due now, a deferred fee; the rest is credit."""
+    if amount <= 0:
+        raise InvalidAmount(f"a back-payment must be positive, got {amount}")
+    current, fee = accrue_to(policy, balance, on)
+    to_contributions = min(amount, current.outstanding)
+    to_fee = min(amount - to_contributions, current.fee_payable)
+    # Money left over may settle a deferred fee early; only then is it credit.
+    early = min(amount - to_contributions - to_fee, current.fee_deferred)
+    excess = amount - to_contributions - to_fee - early
+    after = replace(
+        current,
+        paid=current.paid + to_contributions + excess,
+        fee_paid=current.fee_paid + to_fee + early,
+        fee_deferred=current.fee_deferred - early,
+        deferred_until=current.deferred_until if current.fee_deferred > early else None,
+    )
+    return PaymentApplied(after, to_contributions, to_fee + early, fee, _payment_reason(after))
+
+
+def _payment_reason(balance: ArrearsBalance) -> Reason:
+    if balance.cleared and balance.fee_deferred:
+        return Reason(
+            "arrears.cleared_late_fee_deferred",
+            f"contributions paid; late fee {balance.fee_deferred} deferred, not waived, "
+            f"until {balance.deferred_until} (000:L52)",
+        )
+    if balance.cleared:
+        return Reason("arrears.cleared", "contributions and the late fee due are paid")
+    if not balance.outstanding:
+        return Reason(
+            "arrears.late_fee_due", f"contributions paid; late fee {balance.fee_payable} due"
+        )
+    return Reason("arrears.partly_paid", f"{balance.outstanding} of contributions still owed")
 
 
 def audit_contribution_base(policy: SchemePolicy, declared: Decimal) -> BaseAudit:

@@ -193,6 +193,10 @@ class SchemePolicy(_Frozen):
     year: int = Field(ge=2000, le=2100)
     version: int = Field(ge=1)
     name: str
+    # "tiers": the person pays a tier's amount (resident schemes). "wage_base": the
+    # contribution is the declared wage base × a rate the tax office applies; the policy
+    # has no tiers and a quote states the rule, the window and retirement, not an amount.
+    contribution_basis: Literal["tiers", "wage_base"] = "tiers"
     tiers: tuple[Tier, ...] = ()
     default_tier: str | None = None
     forced_tier: ForcedTier | None = None
@@ -217,6 +221,8 @@ class SchemePolicy(_Frozen):
 
     @model_validator(mode="after")
     def _tiers_consistent(self) -> SchemePolicy:
+        if (self.contribution_basis == "tiers") != bool(self.tiers):
+            raise ValueError("a tiered policy needs tiers; a wage-base policy has none")
         codes = [tier.code for tier in self.tiers]
         if len(set(codes)) != len(codes):
             raise ValueError("tier codes must be unique")

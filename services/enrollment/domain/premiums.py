@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from .dates import age_on, age_reference_day, local_date, window_dates, within_window
-from .errors import PolicyError
+from .errors import RuleViolation
 from .facts import PersonFacts
 from .policy import SchemePolicy, Tier
 from .reasons import Reason
@@ -67,8 +67,12 @@ def resolve_tier(
     policy: SchemePolicy, person: PersonFacts, age: int, requested: str | None
 ) -> tuple[Tier, Reason]:
     """The tier the person pays on: forced for some groups, else chosen, else the default."""
-    if not policy.tiers:
-        raise PolicyError(f"{policy.scheme_code} has no contribution tiers")
+    if policy.contribution_basis == "wage_base":
+        raise RuleViolation(
+            f"{policy.scheme_code} has no tiers: the contribution is the declared wage base "
+            "× the rate, computed by the tax office",
+            code="amount_by_wage_base",
+        )
     if person.new_nonlocal_student and policy.new_nonlocal_student is not None:
         code = policy.new_nonlocal_student.tier
         return policy.tier(code), Reason("tier.new_nonlocal_student", f"new student: {code}")

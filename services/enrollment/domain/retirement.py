@@ -1,11 +1,11 @@
-"""Employee pension retirement: statutory age, and paying on until 15 years (000:L54)."""
+"""Employee pension: retirement age, paying on until 15 years (000:L54), wage-base quotes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from .dates import age_on
+from .dates import age_on, local_date, within_window
 from .errors import PolicyError
 from .facts import PersonFacts, Sex
 from .policy import SchemePolicy
@@ -49,4 +49,35 @@ def decide_retirement(policy: SchemePolicy, person: PersonFacts, on: date) -> Re
         may_retire=reached and not short,
         may_keep_paying=not reached or bool(short),
         reason=reason,
+    )
+
+
+@dataclass(frozen=True)
+class WageBaseQuote:
+    """A quote of a wage-base scheme: the rule for the amount, never an invented amount."""
+
+    scheme_code: str
+    policy_version: int
+    basis: Reason
+    within_window: bool
+    retirement: RetirementDecision | None
+
+
+def quote_wage_base(policy: SchemePolicy, person: PersonFacts, paid_at: datetime) -> WageBaseQuote:
+    """Quote a scheme whose contribution is the declared wage base × rate (employee pension).
+
+    The policy sets no rate (the seeds give none, 000:L46 only audits the base), so the quote
+    states how the amount is computed, the window, and the retirement outcome (000:L54).
+    """
+    if policy.contribution_basis != "wage_base":
+        raise PolicyError(f"{policy.scheme_code} is quoted by its tiers")
+    paid_on = local_date(paid_at)
+    basis = Reason(
+        "individual.wage_base",
+        "the declared wage base × the contribution rate, computed by the tax office; "
+        "no amount in the policy",
+    )
+    retirement = decide_retirement(policy, person, paid_on) if policy.retirement else None
+    return WageBaseQuote(
+        policy.scheme_code, policy.version, basis, within_window(policy, paid_on), retirement
     )

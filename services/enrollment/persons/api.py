@@ -6,9 +6,11 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
+from fastapi.responses import Response
 
 from libs.common.deps import CurrentUser, PiiVaultDep, UnitOfWorkDep
 from libs.common.identifiers import UnitCode
+from services.enrollment.export import XLSX_RESPONSES, Format, models_xlsx
 from services.enrollment.persons import service
 from services.enrollment.persons.schemas import (
     HouseholdCreate,
@@ -61,7 +63,7 @@ async def get_person(
     return await service.get_person(uow, user, vault, person_id)
 
 
-@router.get("/persons", response_model=list[PersonRead])
+@router.get("/persons", response_model=list[PersonRead], responses=XLSX_RESPONSES)
 async def list_persons(
     unit_code: Annotated[UnitCode, Query()],
     user: CurrentUser,
@@ -69,6 +71,10 @@ async def list_persons(
     uow: UnitOfWorkDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[PersonRead]:
-    """Persons registered in a unit's subtree."""
-    return await service.list_persons(uow, user, vault, unit_code, limit, offset)
+    format: Format = "json",
+) -> list[PersonRead] | Response:
+    """Persons registered in a unit's subtree, as JSON or .xlsx (ID numbers masked alike)."""
+    persons = await service.list_persons(uow, user, vault, unit_code, limit, offset)
+    if format == "xlsx":
+        return models_xlsx(f"persons-{unit_code}", PersonRead, persons)
+    return persons

@@ -44,4 +44,5 @@ class Person(Base):
     local_hukou: Mapped[bool] = mapped_column(default=True)
     residence_permit: Mapped[bool] = mapped_column(default=False)
     new_nonlocal_student: Mapped[bool] = mapped_column(default=False)
+    contribution_years: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -49,6 +49,9 @@ class PersonCreate(BaseModel):
     local_hukou: bool = True
     residence_permit: bool = False
     new_nonlocal_student: bool = False
+    contribution_years: int = Field(
+        0, ge=0, le=80, description="Years of pension contributions paid (000:L54)"
+    )
 
 
 class PersonSearch(BaseModel):
@@ -76,6 +79,7 @@ class PersonRead(BaseModel):
     local_hukou: bool
     residence_permit: bool
     new_nonlocal_student: bool
+    contribution_years: int
 
 
 HouseholdRead.model_rebuild()

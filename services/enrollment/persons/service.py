@@ -76,7 +76,7 @@ async def register_person(
         birth_date=identifiers.resident_birth_date(body.resident_id),
         sex=identifiers.resident_sex(body.resident_id).value,
         tags=sorted(set(body.tags)),
-        **body.model_dump(include=_FLAGS),
+        **body.model_dump(include=_FACTS),
     )
     uow.session.add(person)
     try:
@@ -146,6 +146,7 @@ def person_read(user: Principal, vault: PiiVault, person: Person) -> PersonRead:
         local_hukou=person.local_hukou,
         residence_permit=person.residence_permit,
         new_nonlocal_student=person.new_nonlocal_student,
+        contribution_years=person.contribution_years,
     )
 
 
@@ -160,15 +161,17 @@ def facts_of(person: Person) -> PersonFacts:
         local_hukou=person.local_hukou,
         residence_permit=person.residence_permit,
         new_nonlocal_student=person.new_nonlocal_student,
+        contribution_years=person.contribution_years,
     )
 
 
-_FLAGS = {
+_FACTS = {
     "student",
     "in_employee_scheme",
     "local_hukou",
     "residence_permit",
     "new_nonlocal_student",
+    "contribution_years",
 }
 
 

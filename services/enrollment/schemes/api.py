@@ -32,8 +32,8 @@ async def put_scheme_year(
 async def get_scheme_year(
     scheme_code: SchemeCode, year: Year, user: CurrentUser, uow: UnitOfWorkDep
 ) -> SchemeYearRead:
-    """A scheme-year with the policy document that governs it."""
-    return await service.get_scheme_year(uow, scheme_code, year)
+    """A scheme-year with the policy document that governs it (readers; 404 if not offered)."""
+    return await service.get_scheme_year(uow, user, scheme_code, year)
 
 
 @router.post("/{scheme_code}/years/{year}/quote", response_model=QuoteRead)

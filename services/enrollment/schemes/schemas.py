@@ -55,9 +55,9 @@ class Rule(BaseModel):
 
 
 class DecidedAmount(BaseModel):
-    """An amount in yuan and the rule that decided it."""
+    """An amount in yuan and the rule that decided it (no amount: the rule says how)."""
 
-    amount: Decimal
+    amount: Decimal | None
     rule: Rule
 
 
@@ -82,6 +82,9 @@ class QuoteRequest(BaseModel):
     local_hukou: bool = True
     residence_permit: bool = False
     new_nonlocal_student: bool = False
+    contribution_years: int = Field(
+        0, ge=0, le=80, description="Years of contributions paid (employee pension, 000:L54)"
+    )
     paid_at: AwareDatetime | None = Field(None, description="When the person pays (default now)")
     tier: str | None = Field(None, max_length=64)
 
@@ -93,13 +96,28 @@ class EligibilityRead(BaseModel):
     rule: Rule
 
 
+class RetirementRead(BaseModel):
+    """Retirement outcome of a scheme with retirement rules (employee pension, 000:L54)."""
+
+    retirement_age: int
+    age_reached: bool
+    years_short: int
+    may_retire: bool
+    may_keep_paying: bool
+    rule: Rule
+
+
 class QuoteRead(BaseModel):
-    """A premium quote: what the person pays, what each payer covers, and why."""
+    """A premium quote: what the person pays, what each payer covers, and why.
+
+    A wage-base scheme (employee pension) has no tier and no amount: `individual.rule` says
+    how the tax office computes it, and `retirement` gives the retirement outcome.
+    """
 
     scheme_code: str
     year: int
     policy_version: int
-    tier: str
+    tier: str | None
     tier_rule: Rule
     individual: DecidedAmount
     subsidy_by_payer: dict[str, Decimal]
@@ -111,4 +129,5 @@ class QuoteRead(BaseModel):
     benefits_start: date | None
     benefits_rule: Rule
     eligibility: EligibilityRead
+    retirement: RetirementRead | None = None
     quoted_at: datetime

@@ -13,13 +13,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common import identifiers
 from libs.common.auth import Principal, Role
 from libs.common.db import UnitOfWork
-from libs.common.errors import RuleViolation
+from libs.common.errors import NotFound, RuleViolation
 from services.enrollment import access
 from services.enrollment.domain.dates import local_date
 from services.enrollment.domain.eligibility import decide_eligibility
 from services.enrollment.domain.facts import PersonFacts, Sex
 from services.enrollment.domain.policy import PolicyKey, SchemePolicy, load_default_policies
 from services.enrollment.domain.premiums import PremiumQuote, quote_premium
+from services.enrollment.domain.reasons import Reason
+from services.enrollment.domain.retirement import (
+    RetirementDecision,
+    WageBaseQuote,
+    decide_retirement,
+    quote_wage_base,
+)
 from services.enrollment.errors import domain_rules
 from services.enrollment.schemes.models import SchemeYear
 from services.enrollment.schemes.schemas import (
@@ -28,6 +35,7 @@ from services.enrollment.schemes.schemas import (
     PayerShareRead,
     QuoteRead,
     QuoteRequest,
+    RetirementRead,
     Rule,
     SchemeYearPut,
     SchemeYearRead,
@@ -71,9 +79,13 @@ async def offer_scheme_year(
     return _read(row)
 
 
-async def get_scheme_year(uow: UnitOfWork, code: str, year: int) -> SchemeYearRead:
-    """A scheme-year and its policy."""
-    return _read(await require_scheme_year(uow.session, code, year))
+async def get_scheme_year(uow: UnitOfWork, user: Principal, code: str, year: int) -> SchemeYearRead:
+    """A scheme-year and its policy (readers only; 404 when not offered)."""
+    access.require(user, access.READERS)
+    row = await uow.session.get(SchemeYear, (code, year))
+    if row is None:
+        raise NotFound(f"Scheme {code!r} is not offered for {year}.")
+    return _read(row)
 
 
 async def require_scheme_year(session: AsyncSession, code: str, year: int) -> SchemeYear:
@@ -116,10 +128,16 @@ async def quote(
     policy = policy_of(await require_scheme_year(uow.session, code, year))
     facts = facts_of_request(body)
     at = body.paid_at or datetime.now(UTC)
+    eligibility = decide_eligibility(policy, facts, local_date(at))
+    if policy.contribution_basis == "wage_base":
+        wage_base = quote_wage_base(policy, facts, at)
+        return wage_base_read(code, year, wage_base, eligibility.eligible, eligibility.reason, at)
     with domain_rules("tier"):
         premium = quote_premium(policy, facts, at, body.tier)
-        eligibility = decide_eligibility(policy, facts, local_date(at))
-    return quote_read(code, year, premium, eligibility.eligible, eligibility.reason, at)
+    read = quote_read(code, year, premium, eligibility.eligible, eligibility.reason, at)
+    if policy.retirement is not None:
+        read.retirement = retirement_read(decide_retirement(policy, facts, local_date(at)))
+    return read
 
 
 def facts_of_request(body: QuoteRequest) -> PersonFacts:
@@ -140,6 +158,7 @@ def facts_of_request(body: QuoteRequest) -> PersonFacts:
         local_hukou=body.local_hukou,
         residence_permit=body.residence_permit,
         new_nonlocal_student=body.new_nonlocal_student,
+        contribution_years=body.contribution_years,
     )
 
 
@@ -164,6 +183,53 @@ def quote_read(
         benefits_rule=_rule(q.benefits_reason),
         eligibility=EligibilityRead(eligible=eligible, rule=_rule(why)),
         quoted_at=at,
+    )
+
+
+def wage_base_read(
+    code: str, year: int, q: WageBaseQuote, eligible: bool, why: Reason, at: datetime
+) -> QuoteRead:
+    """The API form of a wage-base quote: the rules, no invented amount."""
+    no_tier = Reason("tier.none", "no contribution tiers: the declared wage base applies")
+    return QuoteRead(
+        scheme_code=code,
+        year=year,
+        policy_version=q.policy_version,
+        tier=None,
+        tier_rule=_rule(no_tier),
+        individual=DecidedAmount(amount=None, rule=_rule(q.basis)),
+        subsidy_by_payer={},
+        subsidies=[],
+        subsidy_rule=Rule(code="subsidy.none", text="no subsidy category applies"),
+        subsidy_category=None,
+        total=DecidedAmount(
+            amount=None,
+            rule=Rule(
+                code="total.wage_base",
+                text="employer and individual shares both follow the declared wage base",
+            ),
+        ),
+        within_window=q.within_window,
+        benefits_start=None,
+        benefits_rule=Rule(
+            code="benefits.on_retirement",
+            text="a pension from retirement, once the minimum contribution years are paid",
+        ),
+        eligibility=EligibilityRead(eligible=eligible, rule=_rule(why)),
+        retirement=retirement_read(q.retirement) if q.retirement else None,
+        quoted_at=at,
+    )
+
+
+def retirement_read(decision: RetirementDecision) -> RetirementRead:
+    """The API form of a retirement decision."""
+    return RetirementRead(
+        retirement_age=decision.retirement_age,
+        age_reached=decision.age_reached,
+        years_short=decision.years_short,
+        may_retire=decision.may_retire,
+        may_keep_paying=decision.may_keep_paying,
+        rule=_rule(decision.reason),
     )
 
 

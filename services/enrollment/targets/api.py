@@ -6,35 +6,34 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from libs.common.deps import CurrentUser, PiiVaultDep, UnitOfWorkDep
 from libs.common.identifiers import UnitCode
-from services.enrollment.export import xlsx_response
+from services.enrollment.export import XLSX_RESPONSES as XLSX
+from services.enrollment.export import Format, models_xlsx
 from services.enrollment.targets import reports, service
 from services.enrollment.targets.schemas import (
     Circular,
+    CircularRow,
     ProgressReport,
+    ProgressRow,
     PublicListRow,
+    ShareRow,
     Statistics,
     TaskPut,
     TaskRead,
 )
 
 router = APIRouter(tags=["targets and reports"])
-Format = Annotated[Literal["json", "xlsx"], Query(description="`xlsx` downloads a workbook")]
 Unit = Annotated[UnitCode, Query()]
-_XLSX: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}
-}
 
 
-def _out(format: str, name: str, model: Any, rows: list[Any]) -> Any:
-    """The model itself, or its rows as an .xlsx download."""
+def _out(format: str, name: str, model: Any, row_model: type[BaseModel], rows: list[Any]) -> Any:
+    """The model itself, or its rows as an .xlsx download (header row even when empty)."""
     if format != "xlsx":
         return model
-    dumped = [r.model_dump() for r in rows]
-    columns = list(dumped[0]) if dumped else []
-    return xlsx_response(name, dumped, columns)
+    return models_xlsx(name, row_model, rows)
 
 
 @router.put("/targets/{scheme_code}/{year}/{unit_code}", response_model=TaskRead)
@@ -50,7 +49,7 @@ async def put_task(
     return await service.set_task(uow, user, scheme_code, year, unit_code, body)
 
 
-@router.get("/progress/{scheme_code}/{year}", response_model=ProgressReport, responses=_XLSX)
+@router.get("/progress/{scheme_code}/{year}", response_model=ProgressReport, responses=XLSX)
 async def get_progress(
     scheme_code: str,
     year: int,
@@ -61,10 +60,10 @@ async def get_progress(
 ) -> ProgressReport | Response:
     """Progress and rate per unit in a subtree, rolled up the unit tree."""
     report = await service.progress_report(uow, user, scheme_code, year, unit_code)
-    return _out(format, f"progress-{unit_code}", report, report.rows)
+    return _out(format, f"progress-{unit_code}", report, ProgressRow, report.rows)
 
 
-@router.get("/circulars/{scheme_code}/{year}", response_model=Circular, responses=_XLSX)
+@router.get("/circulars/{scheme_code}/{year}", response_model=Circular, responses=XLSX)
 async def get_circular(
     scheme_code: str,
     year: int,
@@ -76,11 +75,13 @@ async def get_circular(
 ) -> Circular | Response:
     """The weekly or monthly circular (通报) ranking the units under a unit."""
     report = await service.circular(uow, user, scheme_code, year, unit_code, period)
-    return _out(format, f"circular-{unit_code}-{period}", report, report.rows)
+    return _out(format, f"circular-{unit_code}-{period}", report, CircularRow, report.rows)
 
 
 @router.get(
-    "/public-list/{scheme_code}/{year}", response_model=list[PublicListRow], responses=_XLSX
+    "/public-list/{scheme_code}/{year}",
+    response_model=list[PublicListRow],
+    responses=XLSX,
 )
 async def get_public_list(
     scheme_code: str,
@@ -93,10 +94,10 @@ async def get_public_list(
 ) -> list[PublicListRow] | Response:
     """The village public payment list (公示), names and ID numbers masked."""
     rows = await reports.public_list(uow, user, vault, unit_code, scheme_code, year)
-    return _out(format, f"public-list-{unit_code}", rows, rows)
+    return _out(format, f"public-list-{unit_code}", rows, PublicListRow, rows)
 
 
-@router.get("/statistics/{scheme_code}/{year}", response_model=Statistics, responses=_XLSX)
+@router.get("/statistics/{scheme_code}/{year}", response_model=Statistics, responses=XLSX)
 async def get_statistics(
     scheme_code: str,
     year: int,
@@ -107,4 +108,4 @@ async def get_statistics(
 ) -> Statistics | Response:
     """Counts by state and subsidy category with percentage shares (rounding stated)."""
     stats = await reports.statistics(uow, user, scheme_code, year, unit_code)
-    return _out(format, f"statistics-{unit_code}", stats, stats.rows)
+    return _out(format, f"statistics-{unit_code}", stats, ShareRow, stats.rows)

@@ -16,7 +16,7 @@ router = APIRouter(prefix="/units", tags=["units"])
 async def put_unit(
     code: UnitCode, body: UnitPut, user: CurrentUser, uow: UnitOfWorkDep
 ) -> UnitRead:
-    """Register a unit (district admin); stop-gap until grid's `unit.upserted` covers it."""
+    """Register a unit locally (district admin); a unit learnt from grid is 409 (grid wins)."""
     return await service.register_unit(uow, user, code, body)
 
 

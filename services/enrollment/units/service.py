@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common import identifiers
 from libs.common.auth import Principal, Role
 from libs.common.db import UnitOfWork
-from libs.common.errors import RuleViolation
+from libs.common.errors import Conflict, RuleViolation
 from libs.common.events.catalogue.grid import UnitUpserted
 from services.enrollment import access
 from services.enrollment.units.models import Unit
@@ -19,7 +19,7 @@ from services.enrollment.units.schemas import UnitPut, UnitRead
 
 
 async def register_unit(uow: UnitOfWork, user: Principal, code: str, body: UnitPut) -> UnitRead:
-    """Register or rename a unit locally (district admin); grid's events take precedence."""
+    """Register or rename a unit locally (district admin); a unit grid owns is left alone."""
     access.require(user, (Role.DISTRICT_ADMIN,), code)
     values = {
         "code": code,
@@ -30,7 +30,10 @@ async def register_unit(uow: UnitOfWork, user: Principal, code: str, body: UnitP
         "active": body.active,
         "source": "local",
     }
-    await _upsert(uow.session, values)
+    if not await _upsert(uow.session, values, unless_source="grid"):
+        raise Conflict(
+            f"Unit {code} is kept by grid (`unit.upserted`); change it there.", field="code"
+        )
     await uow.commit()
     unit = await uow.session.get(Unit, code, populate_existing=True)
     return UnitRead.model_validate(unit)
@@ -80,7 +83,13 @@ async def require_unit(session: AsyncSession, code: str, *, village: bool = Fals
         raise RuleViolation(f"{code} is not a village.", field="unit_code", code="unit_not_village")
 
 
-async def _upsert(session: AsyncSession, values: Mapping[str, object]) -> None:
+async def _upsert(
+    session: AsyncSession, values: Mapping[str, object], unless_source: str | None = None
+) -> bool:
+    """Insert or update a unit in one statement; False when a row of `unless_source` stays."""
     stmt = pg_insert(Unit).values(**values)
     update = {k: stmt.excluded[k] for k in values if k != "code"}
-    await session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_=update))
+    keep = Unit.source != unless_source if unless_source is not None else None
+    upsert = stmt.on_conflict_do_update(index_elements=["code"], set_=update, where=keep)
+    written = await session.scalar(upsert.returning(Unit.code))
+    return written is not None
