@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 import jwt
 
@@ -119,6 +122,24 @@ def sign_body(secret: str, timestamp: str, body: bytes) -> str:
     """The partner signature: hex HMAC-SHA256 of `timestamp.body`."""
     message = timestamp.encode() + b"." + body
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def event_signature(secret: str, data: Mapping[str, Any]) -> str:
+    """A partner event's signature: `sha256=` + hex HMAC-SHA256 of its canonical data JSON
+    (keys sorted, no spaces, UTF-8), carried as the envelope extension `partnersignature`."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256=" + hmac.new(secret.encode(), canonical.encode(), hashlib.sha256).hexdigest()
+
+
+def verify_event_signature(
+    secrets: Mapping[str, str], partner_id: str, data: Mapping[str, Any], signature: str | None
+) -> None:
+    """Unauthorized unless the partner's event carries its valid signature."""
+    secret = secrets.get(partner_id)
+    if secret is None:
+        raise Unauthorized(f"Unknown partner {partner_id!r}.")
+    if signature is None or not hmac.compare_digest(event_signature(secret, data), signature):
+        raise Unauthorized(f"The event is not signed by partner {partner_id!r}.")
 
 
 def verify_signature(

@@ -41,6 +41,8 @@ class ServiceSpec:
     migrations: Path
     routers: list[APIRouter] = field(default_factory=list)
     handlers: Mapping[str, Handler] = field(default_factory=dict)
+    make_handlers: Callable[[ServiceSettings], Mapping[str, Handler]] | None = None
+    """Handlers that need the service's settings (secrets, keys): built per runtime."""
     consumes_from: tuple[str, ...] = ()
     """Producing services (or 'partner') whose topics this service consumes."""
     collect_metrics: Callable[[Runtime], Awaitable[None]] | None = None
@@ -66,12 +68,17 @@ class Runtime:
         """A topic name with the configured prefix (tests isolate themselves with it)."""
         return self.settings.topic_prefix + name
 
+    def handlers(self) -> Mapping[str, Handler]:
+        """The service's event handlers, those built from its settings included."""
+        made = self.spec.make_handlers(self.settings) if self.spec.make_handlers else {}
+        return {**self.spec.handlers, **made}
+
     def applier(self) -> EventApplier:
         """The idempotent applier of this service's event handlers."""
         return EventApplier(
             self.spec.name,
             self.sessions,
-            self.spec.handlers,
+            self.handlers(),
             max_attempts=self.settings.consumer_max_attempts,
             dlq_topic=f"gridgov.{self.spec.name}.dlq",
         )

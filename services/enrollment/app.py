@@ -8,7 +8,7 @@ from libs.common.app import create_service_app
 from libs.common.service import ServiceSpec
 from libs.common.settings import ServiceSettings, load_settings
 from services.enrollment.arrears import api as arrears
-from services.enrollment.consumers import HANDLERS
+from services.enrollment.consumers import make_handlers
 from services.enrollment.enrollments import api as enrollments
 from services.enrollment.models import Base
 from services.enrollment.payments import api as payments
@@ -32,7 +32,7 @@ SPEC = ServiceSpec(
         targets.router,
         arrears.router,
     ],
-    handlers=HANDLERS,
+    make_handlers=make_handlers,
     consumes_from=("grid", "partner"),
 )
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
+from libs.common.auth import Role
 from libs.common.batching import Batcher
 from libs.common.deps import (
     CurrentUser,
@@ -18,8 +19,12 @@ from libs.common.deps import (
     UnitOfWorkDep,
 )
 from libs.common.identifiers import UnitCode
-from services.enrollment.payments import service, suspense, webhook
+from services.enrollment import access
+from services.enrollment.export import Format, models_xlsx
+from services.enrollment.payments import files, service, suspense, webhook
 from services.enrollment.payments.schemas import (
+    DeliveryRead,
+    LineRead,
     PaymentCreate,
     PaymentRead,
     ReversalCreate,
@@ -27,6 +32,10 @@ from services.enrollment.payments.schemas import (
 )
 
 router = APIRouter(tags=["partner payments"])
+Outcome = Annotated[
+    Literal["recorded", "duplicate", "reversed", "suspense", "rejected"] | None,
+    Query(description="Only the lines with this outcome"),
+]
 
 
 def get_webhook(runtime: RuntimeDep, vault: PiiVaultDep) -> Batcher[webhook.Call, webhook.Answer]:
@@ -76,6 +85,47 @@ async def get_payment(
     """One of the calling partner's own entries."""
     assert partner.partner_id is not None
     return await service.get_partner_payment(uow, partner.partner_id, transaction_id)
+
+
+@router.post("/partner/payment-files", response_model=DeliveryRead, tags=["bank files"])
+async def post_payment_file(
+    request: Request,
+    partner: PartnerCaller,
+    runtime: RuntimeDep,
+    vault: PiiVaultDep,
+    uow: UnitOfWorkDep,
+    name: Annotated[str | None, Query(max_length=200, description="The file's name")] = None,
+) -> DeliveryRead:
+    """Import a reconciliation file (CSV body); the report lists every refused line."""
+    assert partner.partner_id is not None
+    imported = await files.import_file(
+        runtime.sessions, partner.partner_id, await request.body(), vault, name=name
+    )
+    return await files.delivery_report(uow, imported.delivery_id, partner.partner_id, "rejected")
+
+
+@router.get("/partner/deliveries/{delivery_id}", response_model=DeliveryRead, tags=["bank files"])
+async def get_partner_delivery(
+    delivery_id: uuid.UUID, partner: PartnerCaller, uow: UnitOfWorkDep, outcome: Outcome = None
+) -> DeliveryRead:
+    """One of your deliveries with the outcome of each line (or of one outcome only)."""
+    return await files.delivery_report(uow, delivery_id, partner.partner_id, outcome)
+
+
+@router.get("/deliveries/{delivery_id}", response_model=DeliveryRead, tags=["bank files"])
+async def get_delivery(
+    delivery_id: uuid.UUID,
+    user: CurrentUser,
+    uow: UnitOfWorkDep,
+    outcome: Outcome = None,
+    format: Format = "json",
+) -> DeliveryRead | Response:
+    """A delivery's line outcomes, for reconciling clerks (district admin, auditor)."""
+    access.require(user, (Role.DISTRICT_ADMIN, Role.AUDITOR))
+    report = await files.delivery_report(uow, delivery_id, None, outcome)
+    if format == "xlsx":
+        return models_xlsx(f"delivery-{delivery_id}", LineRead, report.outcomes)
+    return report
 
 
 @router.get("/payments/suspense", response_model=list[PaymentRead], tags=["suspense"])

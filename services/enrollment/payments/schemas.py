@@ -108,4 +108,7 @@ class DeliveryRead(BaseModel):
     suspense: int
     rejected: int
     received_at: datetime
+    same_file_as: uuid.UUID | None = Field(
+        None, description="An earlier delivery of the very same file, if any"
+    )
     outcomes: list[LineRead] = Field(default_factory=list)

@@ -1,0 +1,86 @@
+"""Enrollment commands: import a bank's reconciliation file into the payment ledger."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from libs.common.db import create_engine, session_factory
+from libs.common.errors import GridgovError
+from libs.common.pii import PiiVault
+from libs.common.settings import load_settings
+from services.enrollment.payments import files
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.callback()
+def enrollment() -> None:
+    """Enrollment and payments."""
+
+
+@app.command("import-payments")
+def import_payments(
+    file: Annotated[Path, typer.Argument(help="The bank's CSV file", exists=True, readable=True)],
+    partner: Annotated[str, typer.Option(help="The partner (bank or tax office) it came from")],
+    report: Annotated[
+        Path | None, typer.Option(help="Where to write the refused lines (default FILE.errors.csv)")
+    ] = None,
+    chunk: Annotated[int, typer.Option(help="Lines per transaction", min=1)] = files.CHUNK_LINES,
+) -> None:
+    """Post every line of a reconciliation file; refused lines go to an error report."""
+    settings = load_settings("enrollment")
+    if partner not in settings.partner_secrets:
+        raise typer.BadParameter(f"unknown partner {partner!r}", param_hint="--partner")
+    data = file.read_bytes()
+    total = max(data.count(b"\n") - 1, 0)
+
+    async def run() -> files.FileReport:
+        engine = create_engine(settings.db_url())
+        vault = PiiVault(settings.pii_key.get_secret_value())
+        try:
+            with Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+            ) as bar:
+                task = bar.add_task(file.name, total=total)
+                return await files.import_file(
+                    session_factory(engine),
+                    partner,
+                    data,
+                    vault,
+                    name=file.name,
+                    chunk_lines=chunk,
+                    progress=lambda n: bar.advance(task, n),
+                )
+        finally:
+            await engine.dispose()
+
+    try:
+        result = asyncio.run(run())
+    except GridgovError as exc:
+        typer.echo(f"{file}: {exc.detail}", err=True)
+        raise typer.Exit(2) from exc
+    _summarise(file, result, report or file.with_name(file.name + ".errors.csv"))
+
+
+def _summarise(file: Path, result: files.FileReport, report: Path) -> None:
+    counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(result.counts.items()))
+    typer.echo(f"{file.name}: {result.lines} lines: {counts or 'nothing'}")
+    typer.echo(f"delivery {result.delivery_id}")
+    if result.same_file_as is not None:
+        typer.echo(f"this file was imported before (delivery {result.same_file_as})")
+    if result.rejected:
+        with report.open("w", newline="", encoding="utf-8-sig") as out:
+            writer = csv.writer(out)
+            writer.writerow(["line", "transaction_id", "reason_code", "detail"])
+            for o in result.rejected:
+                writer.writerow([o.line_no, o.txn or "", o.reason_code or "", o.detail or ""])
+        typer.echo(f"{len(result.rejected)} refused line(s) listed in {report}")

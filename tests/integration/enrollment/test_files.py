@@ -1,0 +1,214 @@
+"""Bank files, the partner topic and the webhook: three ways into one idempotent ledger."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from libs.common import auth
+from libs.common.consumer import Delivery
+from libs.common.events.catalogue.partner import PartnerPaymentMade
+from libs.common.events.envelope import Envelope
+from libs.common.platform_schema import dead_letter, outbox
+from services.enrollment.cli import app as cli
+from services.enrollment.models import Payment
+from tests.conftest import (
+    OTHER_PARTNER,
+    OTHER_SECRET,
+    PARTNER,
+    PARTNER_SECRET,
+    PII_KEY,
+    signed,
+)
+from tests.support.enrollment import (
+    SCHEME,
+    VILLAGE,
+    YEAR,
+    enroll_many,
+    notice,
+    prepare_region,
+)
+
+COLUMNS = ["transaction_id", "resident_id", "unit_code", "scheme_code", "year", "amount"]
+COLUMNS += ["paid_at", "deposited_at"]
+BAD = {
+    3: {"resident_id": "320115198001010011"},  # wrong check digit
+    7: {"amount": "3x0"},
+    11: {"amount": "-320.00"},
+    13: {"scheme_code": "no-such-scheme"},
+    17: {"paid_at": "yesterday"},
+    19: {"unit_code": "320115999999"},
+}
+"""Row index → what makes it bad."""
+
+
+def bank_file(rows: int, *, prefix: str = "F", encoding: str = "utf-8") -> bytes:
+    """A reconciliation file of `rows` payments, with the BAD rows spoiled."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS)
+    writer.writeheader()
+    for n in range(rows):
+        writer.writerow(notice(n, prefix=prefix) | BAD.get(n, {}))
+    return out.getvalue().encode(encoding)
+
+
+async def post_file(client: Any, data: bytes, partner: str = PARTNER, secret: str = PARTNER_SECRET):
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "text/csv",
+        "X-Partner-Id": partner,
+        "X-Gridgov-Timestamp": timestamp,
+        "X-Gridgov-Signature": "sha256=" + auth.sign_body(secret, timestamp, data),
+    }
+    return await client.post(
+        "/v1/partner/payment-files", content=data, headers=headers, params={"name": "bank.csv"}
+    )
+
+
+async def ledger_rows(client: Any) -> int:
+    async with client.runtime.engine.connect() as conn:
+        return int(await conn.scalar(select(func.count()).select_from(Payment)))
+
+
+async def ready(client_for: Any, payers: int) -> Any:
+    client = await client_for("enrollment")
+    await prepare_region(client)
+    await enroll_many(client, [(n, VILLAGE) for n in range(payers)])
+    return client
+
+
+async def test_a_file_keeps_its_good_lines_and_lists_every_bad_one(client_for):
+    client = await ready(client_for, 30)
+    response = await post_file(client, bank_file(30))
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert (report["lines"], report["recorded"], report["rejected"]) == (30, 24, 6)
+    refused = {line["line_no"]: line["reason_code"] for line in report["outcomes"]}
+    assert refused == {
+        5: "resident_id_invalid",  # row 3 is line 5: line 1 is the header
+        9: "amount_invalid",
+        13: "amount_invalid",
+        15: "scheme_unknown",
+        19: "paid_at_invalid",
+        21: "unit_unknown",
+    }
+    assert await ledger_rows(client) == 24
+
+
+async def test_the_same_file_again_changes_nothing_and_says_so(client_for):
+    client = await ready(client_for, 20)
+    first = (await post_file(client, bank_file(20))).json()
+    again = (await post_file(client, bank_file(20))).json()
+    assert again["same_file_as"] == first["id"]
+    assert (again["recorded"], again["duplicate"], again["rejected"]) == (0, 14, 6)
+    assert await ledger_rows(client) == 14
+
+
+async def test_a_gb18030_file_from_a_bank_reads_as_well(client_for):
+    client = await ready(client_for, 2)
+    response = await post_file(client, bank_file(2, encoding="gb18030"))
+    assert response.json()["recorded"] == 2
+
+
+async def test_a_file_without_the_required_columns_is_refused_whole(client_for):
+    client = await ready(client_for, 1)
+    response = await post_file(client, b"txn,sum\nA1,320.00\n")
+    assert response.status_code == 422
+    assert response.json()["field"] == "file" and response.json()["code"] == "file_header_invalid"
+    assert await ledger_rows(client) == 0
+
+
+async def test_a_partner_sees_only_its_own_deliveries(client_for):
+    client = await ready(client_for, 1)
+    delivery = (await post_file(client, bank_file(1))).json()["id"]
+    for partner, secret, status in (
+        (PARTNER, PARTNER_SECRET, 200),
+        (OTHER_PARTNER, OTHER_SECRET, 404),
+    ):
+        ts = str(int(time.time()))
+        headers = {
+            "X-Partner-Id": partner,
+            "X-Gridgov-Timestamp": ts,
+            "X-Gridgov-Signature": "sha256=" + auth.sign_body(secret, ts, b""),
+        }
+        response = await client.get(f"/v1/partner/deliveries/{delivery}", headers=headers)
+        assert response.status_code == status
+
+
+def partner_event(n: int, secret: str | None = PARTNER_SECRET) -> Delivery:
+    """Payment n of a bank file as the partner produces it to its topic, signed with `secret`."""
+    body = notice(n, prefix="F")
+    event = PartnerPaymentMade(
+        partner_id=PARTNER,
+        partner_txn_id=body["transaction_id"],
+        resident_id=body["resident_id"],
+        unit_code=body["unit_code"],
+        scheme=SCHEME,
+        year=YEAR,
+        amount=Decimal(body["amount"]),
+        paid_at=body["paid_at"],
+        deposited_at=body["deposited_at"],
+    )
+    envelope = Envelope.wrap(event).model_dump(mode="json")
+    if secret is not None:
+        envelope["partnersignature"] = auth.event_signature(secret, envelope["data"])
+    return Delivery("gridgov.partner.payments", json.dumps(envelope).encode(), b"k")
+
+
+async def test_one_payment_by_webhook_topic_and_file_is_recorded_once(client_for):
+    client = await ready(client_for, 1)
+    raw, headers = signed(notice(0, prefix="F"))
+    by_webhook = await client.post("/v1/partner/payments", content=raw, headers=headers)
+    assert by_webhook.status_code == 201
+    assert await client.runtime.applier().apply([partner_event(0)]) == ["applied"]
+    by_file = (await post_file(client, bank_file(1))).json()
+    assert by_file["duplicate"] == 1
+    assert await ledger_rows(client) == 1
+    async with client.runtime.engine.connect() as conn:
+        recorded = await conn.scalar(
+            select(func.count())
+            .select_from(outbox)
+            .where(outbox.c.type == "gridgov.enrollment.payment.recorded.v1")
+        )
+    assert recorded == 1
+
+
+async def test_an_unsigned_or_forged_partner_event_posts_nothing(client_for):
+    client = await ready(client_for, 2)
+    applier = client.runtime.applier()
+    assert await applier.apply([partner_event(0, secret=None)]) == ["dead_lettered"]
+    assert await applier.apply([partner_event(1, secret="forged")]) == ["dead_lettered"]
+    assert await ledger_rows(client) == 0
+    async with client.runtime.engine.connect() as conn:
+        assert await conn.scalar(select(func.count()).select_from(dead_letter)) == 2
+
+
+async def test_the_command_imports_a_file_and_writes_the_error_report(client_for, tmp_path: Path):
+    client = await ready(client_for, 20)
+    path = tmp_path / "bank.csv"
+    path.write_bytes(bank_file(20))
+    settings = client.runtime.settings
+    env = {
+        "GRIDGOV_ENROLLMENT_DATABASE_URL": settings.db_url(),
+        "GRIDGOV_PII_KEY": PII_KEY,
+        "GRIDGOV_PARTNER_SECRETS": json.dumps({PARTNER: PARTNER_SECRET}),
+    }
+    args = ["import-payments", str(path), "--partner", PARTNER, "--chunk", "7"]
+    result = await asyncio.to_thread(CliRunner().invoke, cli, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert "20 lines: 14 recorded, 6 rejected" in result.output
+    report = path.with_name("bank.csv.errors.csv").read_text("utf-8-sig")
+    errors = list(csv.DictReader(io.StringIO(report)))
+    assert [e["line"] for e in errors] == ["5", "9", "13", "15", "19", "21"]
+    assert errors[0]["reason_code"] == "resident_id_invalid"
+    assert await ledger_rows(client) == 14
+    assert BAD[3]["resident_id"] not in report, "the error report shows ID numbers masked"
