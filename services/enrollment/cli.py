@@ -44,12 +44,7 @@ def import_payments(
         engine = create_engine(settings.db_url())
         vault = PiiVault(settings.pii_key.get_secret_value())
         try:
-            with Progress(
-                "[progress.description]{task.description}",
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-            ) as bar:
+            with _progress() as bar:
                 task = bar.add_task(file.name, total=total)
                 return await files.import_file(
                     session_factory(engine),
@@ -71,16 +66,78 @@ def import_payments(
     _summarise(file, result, report or file.with_name(file.name + ".errors.csv"))
 
 
+@app.command("import-roster")
+def import_roster(
+    file: Annotated[Path, typer.Argument(help="The roster (CSV)", exists=True, readable=True)],
+    scheme: Annotated[str, typer.Option(help="Scheme code to enroll in")],
+    year: Annotated[int, typer.Option(help="Scheme year")],
+    unit: Annotated[str, typer.Option(help="Your jurisdiction: lines outside it are refused")],
+    chunk: Annotated[int, typer.Option(help="Lines per transaction", min=1)] = 2_000,
+) -> None:
+    """Register and enroll every resident of a roster; refused lines go to FILE.errors.csv."""
+    from libs.common.auth import Principal, Role
+    from services.enrollment.enrollments import roster
+
+    settings = load_settings("enrollment")
+    operator = Principal("cli", frozenset({Role.DISTRICT_ADMIN}), unit)
+    data = file.read_bytes()
+
+    async def run(bar: Progress) -> roster.RosterReport:
+        engine = create_engine(settings.db_url())
+        vault = PiiVault(settings.pii_key.get_secret_value())
+        task = bar.add_task(file.name, total=max(data.count(b"\n") - 1, 0))
+        try:
+            return await roster.import_roster(
+                session_factory(engine),
+                operator,
+                vault,
+                scheme,
+                year,
+                data,
+                chunk_lines=chunk,
+                progress=lambda n: bar.advance(task, n),
+            )
+        finally:
+            await engine.dispose()
+
+    with _progress() as bar:
+        try:
+            report = asyncio.run(run(bar))
+        except GridgovError as exc:
+            typer.echo(f"{file}: {exc.detail}", err=True)
+            raise typer.Exit(2) from exc
+    counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(report.counts.items()) if n)
+    typer.echo(f"{file.name}: {report.lines} lines: {counts or 'nothing'}")
+    refused = [(r.line_no, "", r.reason_code, r.detail) for r in report.refused]
+    _write_errors(file.with_name(file.name + ".errors.csv"), refused)
+
+
+def _progress() -> Progress:
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+
+
+def _write_errors(report: Path, lines: list[tuple[int, str, str, str]]) -> None:
+    if not lines:
+        return
+    with report.open("w", newline="", encoding="utf-8-sig") as out:
+        writer = csv.writer(out)
+        writer.writerow(["line", "transaction_id", "reason_code", "detail"])
+        writer.writerows(lines)
+    typer.echo(f"{len(lines)} refused line(s) listed in {report}")
+
+
 def _summarise(file: Path, result: files.FileReport, report: Path) -> None:
     counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(result.counts.items()))
     typer.echo(f"{file.name}: {result.lines} lines: {counts or 'nothing'}")
     typer.echo(f"delivery {result.delivery_id}")
     if result.same_file_as is not None:
         typer.echo(f"this file was imported before (delivery {result.same_file_as})")
-    if result.rejected:
-        with report.open("w", newline="", encoding="utf-8-sig") as out:
-            writer = csv.writer(out)
-            writer.writerow(["line", "transaction_id", "reason_code", "detail"])
-            for o in result.rejected:
-                writer.writerow([o.line_no, o.txn or "", o.reason_code or "", o.detail or ""])
-        typer.echo(f"{len(result.rejected)} refused line(s) listed in {report}")
+    refused = [
+        (o.line_no, o.txn or "", o.reason_code or "", o.detail or "") for o in result.rejected
+    ]
+    _write_errors(report, refused)

@@ -41,7 +41,7 @@ async def enroll_payers(stack: Stack, count: int) -> None:
     """The region, the scheme-year and `count` enrolled payers, as the village would."""
     async with httpx.AsyncClient(base_url=stack.enrollment.url, timeout=30) as client:
         await support.prepare_region(client)
-        await support.enroll_many(client, [(n, UNITS[n % len(UNITS)]) for n in range(count)])
+        await support.enroll_roster(client, [(n, UNITS[n % len(UNITS)]) for n in range(count)])
 
 
 async def post_notice(

@@ -85,3 +85,26 @@ async def enroll_many(
             await enroll(client, n, unit)
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
+def roster(people: list[tuple[int, str]], **columns: str) -> bytes:
+    """A roster CSV of persons n in their units (adults, no subsidy category)."""
+    extra = list(columns)
+    lines = [",".join(["resident_id", "name", "unit_code", *extra])]
+    for n, unit in people:
+        lines.append(",".join([resident_id(n), f"居民{n}", unit, *columns.values()]))
+    return ("\n".join(lines) + "\n").encode()
+
+
+async def enroll_roster(
+    client: httpx.AsyncClient, people: list[tuple[int, str]], chunk: int = 5_000
+) -> None:
+    """Enroll (n, unit) pairs through the roster upload, `chunk` lines per request."""
+    for start in range(0, len(people), chunk):
+        response = await client.post(
+            f"/v1/rosters/{SCHEME}/{YEAR}",
+            content=roster(people[start : start + chunk]),
+            headers=ADMIN | {"Content-Type": "text/csv"},
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["rejected"] == 0, response.text

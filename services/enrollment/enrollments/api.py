@@ -5,14 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, Request, status
 
-from libs.common.deps import CurrentUser, UnitOfWorkDep
+from libs.common.deps import CurrentUser, PiiVaultDep, RuntimeDep, UnitOfWorkDep
 from libs.common.identifiers import UnitCode
-from services.enrollment.enrollments import service
+from services.enrollment.enrollments import roster, service
 from services.enrollment.enrollments.schemas import (
     EnrollmentCreate,
     EnrollmentRead,
+    RefusedLine,
+    RosterRead,
     TransitionRead,
     TransitionRequest,
     WindowClosed,
@@ -27,6 +29,22 @@ async def post_enrollment(
 ) -> EnrollmentRead:
     """Enroll an eligible person in a scheme-year (emits `person.enrolled`)."""
     return await service.enroll(uow, user, body)
+
+
+@router.post("/rosters/{scheme_code}/{year}", response_model=RosterRead)
+async def post_roster(
+    scheme_code: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")],
+    year: Annotated[int, Path(ge=2000, le=2100)],
+    request: Request,
+    user: CurrentUser,
+    runtime: RuntimeDep,
+    vault: PiiVaultDep,
+) -> RosterRead:
+    """Register and enroll a village roster (CSV body, one resident per line)."""
+    report = await roster.import_roster(
+        runtime.sessions, user, vault, scheme_code, year, await request.body()
+    )
+    return roster_read(report)
 
 
 @router.get("/enrollments", response_model=list[EnrollmentRead])
@@ -72,3 +90,14 @@ async def close_window(
 ) -> WindowClosed:
     """After the window, move unpaid registrations in your jurisdiction into arrears."""
     return await service.close_window(uow, user, scheme_code, year)
+
+
+def roster_read(report: roster.RosterReport) -> RosterRead:
+    """The API form of a roster's report."""
+    return RosterRead(
+        lines=report.lines,
+        enrolled=report.counts["enrolled"],
+        already_enrolled=report.counts["already_enrolled"],
+        rejected=report.counts["rejected"],
+        refused=[RefusedLine.model_validate(r) for r in report.refused],
+    )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from libs.common.db import UnitOfWork
 from libs.common.events.catalogue.enrollment import EnrollmentState as EventState
-from libs.common.events.catalogue.enrollment import EnrollmentStatusChanged
+from libs.common.events.catalogue.enrollment import EnrollmentStatusChanged, PersonEnrolled
 from services.enrollment.domain.lifecycle import EnrollmentAction, EnrollmentState, transition
 from services.enrollment.enrollments.models import Enrollment, EnrollmentTransition
 
@@ -90,4 +91,19 @@ def changed(
         to_state=EventState(after),
         reason=reason,
         changed_at=at,
+    )
+
+
+def enrolled_event(enrollment: Mapping[str, Any], at: datetime) -> PersonEnrolled:
+    """`person.enrolled` of a new enrollment (its column values)."""
+    return PersonEnrolled(
+        enrollment_id=enrollment["id"],
+        person_key=enrollment["person_key"],
+        unit_code=enrollment["unit_code"],
+        scheme=enrollment["scheme_code"],
+        year=enrollment["year"],
+        tier=enrollment["tier"],
+        state=EventState(enrollment["state"]),
+        subsidy_category=enrollment["subsidy_category"],
+        enrolled_at=at,
     )

@@ -73,3 +73,23 @@ class WindowClosed(BaseModel):
     scheme_code: str
     year: int
     moved_to_unpaid: int
+
+
+class RefusedLine(BaseModel):
+    """A roster line that was not enrolled, and why."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    line_no: int
+    reason_code: str
+    detail: str
+
+
+class RosterRead(BaseModel):
+    """What became of a roster: counts per outcome and every refused line."""
+
+    lines: int
+    enrolled: int
+    already_enrolled: int
+    rejected: int
+    refused: list[RefusedLine]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -11,8 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from libs.common.auth import Principal
 from libs.common.db import UnitOfWork
 from libs.common.errors import Conflict, NotFound, RuleViolation
-from libs.common.events.catalogue.enrollment import EnrollmentState as EventState
-from libs.common.events.catalogue.enrollment import PersonEnrolled
 from libs.common.events.envelope import Event
 from services.enrollment import access
 from services.enrollment.domain.dates import local_date
@@ -79,7 +78,7 @@ async def enroll(uow: UnitOfWork, user: Principal, body: EnrollmentCreate) -> En
     except IntegrityError as exc:  # enrolled by a concurrent request meanwhile
         raise _already_enrolled() from exc
     audit.move(uow, enrollment, EnrollmentAction.REGISTER, user.subject, None, now, emit=False)
-    uow.emit(_enrolled(enrollment, now))
+    uow.emit(audit.enrolled_event(_columns(enrollment), now))
     await _count(uow, enrollment, tally.NOTHING)
     await uow.commit()
     return EnrollmentRead.model_validate(enrollment)
@@ -186,6 +185,10 @@ async def _visible(
     return enrollment
 
 
+def _columns(enrollment: Enrollment) -> dict[str, Any]:
+    return {c.key: getattr(enrollment, c.key) for c in Enrollment.__table__.columns}
+
+
 def _already_enrolled() -> Conflict:
     return Conflict("The person is already enrolled in this scheme-year.", field="person_id")
 
@@ -203,17 +206,3 @@ async def _count(uow: UnitOfWork, enrollment: Enrollment, before: tally.Standing
     events: list[Event] = []
     await tally.apply(uow, shifts, events)
     await uow.emit_all(events)
-
-
-def _enrolled(enrollment: Enrollment, now: datetime) -> PersonEnrolled:
-    return PersonEnrolled(
-        enrollment_id=enrollment.id,
-        person_key=enrollment.person_key,
-        unit_code=enrollment.unit_code,
-        scheme=enrollment.scheme_code,
-        year=enrollment.year,
-        tier=enrollment.tier,
-        state=EventState(enrollment.state),
-        subsidy_category=enrollment.subsidy_category,
-        enrolled_at=now,
-    )

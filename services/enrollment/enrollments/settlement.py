@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, insert, select, update
 from libs.common.db import UnitOfWork, table_of
 from libs.common.events.envelope import Event
 from services.enrollment.domain.dates import local_date, window_dates
-from services.enrollment.domain.facts import PersonFacts, Sex
+from services.enrollment.domain.facts import PersonFacts
 from services.enrollment.domain.lifecycle import EnrollmentAction as A
 from services.enrollment.domain.lifecycle import EnrollmentState as S
 from services.enrollment.domain.lifecycle import transition
@@ -30,6 +30,7 @@ from services.enrollment.domain.policy import SchemePolicy
 from services.enrollment.enrollments import audit
 from services.enrollment.enrollments.models import Enrollment, EnrollmentTransition
 from services.enrollment.payments.models import Payment
+from services.enrollment.persons import service as persons
 from services.enrollment.persons.models import Person
 from services.enrollment.schemes import service as schemes
 from services.enrollment.targets import tally
@@ -169,19 +170,7 @@ def _standing(entries: list[Entry]) -> list[Entry]:
 
 async def _facts(uow: UnitOfWork, person_ids: set[uuid.UUID]) -> dict[uuid.UUID, PersonFacts]:
     rows = await uow.session.execute(select(P).where(P.c.id.in_(person_ids)))
-    return {
-        r.id: PersonFacts(
-            birth_date=r.birth_date,
-            sex=Sex(r.sex),
-            tags=frozenset(r.tags),
-            student=r.student,
-            in_employee_scheme=r.in_employee_scheme,
-            local_hukou=r.local_hukou,
-            residence_permit=r.residence_permit,
-            new_nonlocal_student=r.new_nonlocal_student,
-        )
-        for r in rows
-    }
+    return {r.id: persons.facts_of(r) for r in rows}
 
 
 async def _entries(uow: UnitOfWork, ids: set[uuid.UUID]) -> defaultdict[uuid.UUID, list[Entry]]:

@@ -10,12 +10,10 @@ imported before is named as such in the report; nothing about it is recorded twi
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -23,8 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db import UnitOfWork
-from libs.common.errors import NotFound, RuleViolation
+from libs.common.errors import NotFound
 from libs.common.pii import PiiVault
+from services.enrollment import csvfile
 from services.enrollment.payments import deliveries, ledger
 from services.enrollment.payments.models import Delivery, DeliveryLine
 from services.enrollment.payments.notices import CSV_COLUMNS, Notice, Outcome, parse_row
@@ -32,7 +31,6 @@ from services.enrollment.payments.schemas import DeliveryRead, LineRead
 
 CHUNK_LINES = 2_000
 REQUIRED_COLUMNS = ("transaction_id", "amount", "paid_at")
-ENCODINGS = ("utf-8-sig", "gb18030")
 
 
 @dataclass
@@ -46,22 +44,6 @@ class FileReport:
     same_file_as: uuid.UUID | None = None
 
 
-def read_csv(data: bytes) -> tuple[list[str], Iterator[dict[str, str | None]]]:
-    """The header and the rows of a payment file; 422 naming what is wrong with it."""
-    text = _decode(data)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [name.strip() for name in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise RuleViolation(
-            f"The file's header lacks {', '.join(missing)}; columns are {', '.join(CSV_COLUMNS)}.",
-            field="file",
-            code="file_header_invalid",
-        )
-    reader.fieldnames = header
-    return header, iter(reader)
-
-
 async def import_file(
     sessions: async_sessionmaker[AsyncSession],
     partner_id: str,
@@ -73,7 +55,7 @@ async def import_file(
     progress: Callable[[int], None] | None = None,
 ) -> FileReport:
     """Post every line of a file for `partner_id`; `progress` hears of each chunk's lines."""
-    _, rows = read_csv(data)
+    rows = csvfile.read(data, REQUIRED_COLUMNS, CSV_COLUMNS)
     digest = hashlib.sha256(data).hexdigest()
     report = await _open(sessions, partner_id, name, digest)
     chunk: list[Notice | Outcome] = []
@@ -156,14 +138,3 @@ async def _earlier(session: AsyncSession, delivery: Delivery) -> uuid.UUID | Non
         .limit(1)
     )
     return found
-
-
-def _decode(data: bytes) -> str:
-    for encoding in ENCODINGS:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise RuleViolation(
-        "The file is neither UTF-8 nor GB 18030 text.", field="file", code="file_encoding"
-    )

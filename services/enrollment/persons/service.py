@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.exc import IntegrityError
 
 from libs.common import identifiers
@@ -150,8 +151,8 @@ def person_read(user: Principal, vault: PiiVault, person: Person) -> PersonRead:
     )
 
 
-def facts_of(person: Person) -> PersonFacts:
-    """What the rules need to know about a stored person."""
+def facts_of(person: Person | Row[Any]) -> PersonFacts:
+    """What the rules need to know about a stored person (a model or a table row)."""
     return PersonFacts(
         birth_date=person.birth_date,
         sex=Sex(person.sex),
