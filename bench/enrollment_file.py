@@ -1,0 +1,174 @@
+"""A bank's reconciliation file through the ledger, against a raw COPY of the same rows.
+
+    .venv/bin/python -m bench.enrollment_file [--rows 50000] [--bad 0.01] [--chunk 2000]
+
+The file goes through the same use case as `gridgov enrollment import-payments` and the
+upload endpoint (parse, one idempotent ledger, settlement, live progress, events, line
+outcomes), into a fresh database where its payers were enrolled by roster first. The
+baseline is asyncpg's COPY of the same rows into a table shaped like the ledger, in the
+same run: the ratio is what the ledger's rules cost over the fastest possible write.
+Results go to docs/benchmarks.md under "Enrollment: bank file".
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import time
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+import asyncpg
+import httpx
+import psutil
+from sqlalchemy.engine import make_url
+
+from bench import harness
+from libs.common import migrations
+from libs.common.app import create_service_app
+from libs.common.pii import PiiVault
+from libs.common.service import Runtime
+from services.enrollment.payments import files
+from tests.conftest import PARTNER, PII_KEY, drop_database, make_settings, spec_of
+from tests.support import enrollment as region
+
+COLUMNS = [
+    "transaction_id",
+    "resident_id",
+    "unit_code",
+    "scheme_code",
+    "year",
+    "amount",
+    "paid_at",
+    "deposited_at",
+]
+
+
+def bank_file(rows: int, bad_share: float) -> tuple[bytes, int]:
+    """`rows` payments of distinct payers, every 1/bad_share-th one spoiled."""
+    every = max(int(1 / bad_share), 1) if bad_share > 0 else 0
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS)
+    writer.writeheader()
+    bad = 0
+    villages = list(region.VILLAGES)
+    for n in range(rows):
+        line = region.notice(n, unit=villages[n % len(villages)], prefix="BANK")
+        if every and n % every == every - 1:
+            line["amount"], bad = "-1", bad + 1
+        writer.writerow(line)
+    return out.getvalue().encode(), bad
+
+
+async def raw_copy(url: str, data: bytes) -> float:
+    """Rows/s of asyncpg COPY of the file's rows into a table shaped like the ledger."""
+    records = [
+        (
+            uuid.uuid4(),
+            "bank",
+            r["transaction_id"],
+            r["unit_code"],
+            r["scheme_code"],
+            int(r["year"]),
+            Decimal(r["amount"]),
+            datetime.fromisoformat(r["paid_at"]),
+            datetime.fromisoformat(r["deposited_at"]),
+        )
+        for r in csv.DictReader(io.StringIO(data.decode()))
+    ]
+    conn = await asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(False))
+    try:
+        await conn.execute(
+            "CREATE TEMP TABLE raw_payment (id uuid PRIMARY KEY, partner_id text, txn text,"
+            " unit_code text, scheme_code text, year int, amount numeric(14,2),"
+            " paid_at timestamptz, deposited_at timestamptz, UNIQUE (partner_id, txn))"
+        )
+        started = time.monotonic()
+        await conn.copy_records_to_table("raw_payment", records=records)
+        return len(records) / (time.monotonic() - started)
+    finally:
+        await conn.close()
+
+
+async def main(args: argparse.Namespace) -> None:
+    machine = await harness.machine()
+    settings = make_settings(
+        "enrollment", harness.server_url(), f"bench{uuid.uuid4().hex[:6]}", "127.0.0.1:1"
+    )
+    spec = spec_of("enrollment")
+    await migrations.upgrade(spec, settings)
+    runtime = Runtime(spec, settings)
+    try:
+        seeded = await seed(runtime, args.rows)
+        data, bad = bank_file(args.rows, args.bad)
+        baseline = await raw_copy(settings.db_url(), data)
+        process, peak = psutil.Process(), 0.0
+        started = time.monotonic()
+
+        def progress(_: int) -> None:
+            nonlocal peak
+            peak = max(peak, process.memory_info().rss / 1_048_576)
+
+        report = await files.import_file(
+            runtime.sessions,
+            PARTNER,
+            data,
+            PiiVault(PII_KEY),
+            chunk_lines=args.chunk,
+            progress=progress,
+        )
+        took = time.monotonic() - started
+    finally:
+        await runtime.stop()
+        await drop_database(settings.db_url())
+    rate = args.rows / took
+    print(
+        f"{args.rows} lines in {took:.1f}s: {rate:,.0f}/s; COPY {baseline:,.0f}/s; {report.counts}"
+    )
+    assert report.counts["rejected"] == bad, report.counts
+    rows = [
+        ("lines imported per second", f"{rate:,.0f}", "≥ 20,000"),
+        ("raw asyncpg COPY of the same rows per second", f"{baseline:,.0f}", "—"),
+        ("ratio import / COPY", f"{rate / baseline:.3f}", "≥ 0.3"),
+        ("outcomes", ", ".join(f"{n} {k}" for k, n in sorted(report.counts.items())), "—"),
+        ("peak RSS of the importing process", f"{peak:.0f} MB", "≤ 250 MB"),
+    ]
+    command = (
+        f".venv/bin/python -m bench.enrollment_file --rows {args.rows} --bad {args.bad} "
+        f"--chunk {args.chunk}"
+    )
+    harness.record(
+        "Enrollment: bank file",
+        f"Measured {harness.stamp()} on {machine}.\n\nCommand: `{command}`\n\n"
+        f"{harness.table(rows)}\n\nThe {args.rows:,} payers were enrolled by roster first "
+        f"({seeded:.0f} s); every line names a distinct payer, {bad} are refused (amount).\n",
+    )
+
+
+async def seed(runtime: Runtime, payers: int) -> float:
+    """The region, resident medical and `payers` enrolled persons (by roster)."""
+    started = time.monotonic()
+    app = create_service_app(runtime.spec, runtime.settings, runtime)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://e", timeout=600) as client:
+        await region.prepare_region(client)
+        villages = list(region.VILLAGES)
+        await region.enroll_roster(
+            client, [(n, villages[n % len(villages)]) for n in range(payers)]
+        )
+    return time.monotonic() - started
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--bad", type=float, default=0.01)
+    parser.add_argument("--chunk", type=int, default=files.CHUNK_LINES)
+    asyncio.run(main(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    cli()
