@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, cast
 
-from sqlalchemy import MetaData, Table, text
+from sqlalchemy import MetaData, Table, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -35,6 +35,40 @@ def new_metadata() -> MetaData:
 def table_of(model: type[Any]) -> Table:
     """The Core table of a mapped class (typed as a `Table`, for insert/update statements)."""
     return cast(Table, model.__table__)
+
+
+async def copy_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Write rows with PostgreSQL COPY in the session's transaction (bulk, no RETURNING).
+
+    Several times faster than a multi-row INSERT for thousands of rows. Columns are those
+    of the first row; a JSON column takes its value as serialised JSON text.
+    """
+    if not rows:
+        return
+    columns = list(rows[0])
+    connection = await session.connection()
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None
+    await raw.copy_records_to_table(
+        table.name,
+        records=[tuple(row[c] for c in columns) for row in rows],
+        columns=columns,
+        schema_name=table.schema,
+    )
+
+
+COPY_FROM = 200
+"""From this many rows on, `bulk_insert` writes with COPY."""
+
+
+async def bulk_insert(
+    session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert rows (no RETURNING, no conflict handling): one INSERT, or COPY when many."""
+    if len(rows) >= COPY_FROM:
+        await copy_rows(session, table, rows)
+    elif rows:
+        await session.execute(insert(table), list(rows))
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from libs.common import db
 from libs.common.events.envelope import CONTENT_TYPE, SPEC_VERSION, Envelope, Event
 from libs.common.logging import current_request_id
 from libs.common.platform_schema import OutboxMessage, outbox
@@ -38,9 +39,16 @@ async def add_all(
     session: AsyncSession, events: Sequence[Event], *, request_id: str | None = None
 ) -> None:
     """Queue many events with one multi-row insert (a batch of payments emits hundreds)."""
-    if events:
-        request_id = request_id or current_request_id()
-        await session.execute(insert(outbox), [event_row(e, request_id) for e in events])
+    if not events:
+        return
+    request_id = request_id or current_request_id()
+    rows = [event_row(e, request_id) for e in events]
+    if len(rows) < db.COPY_FROM:
+        await session.execute(insert(outbox), rows)
+        return
+    for row in rows:
+        row["envelope"] = json.dumps(row["envelope"], ensure_ascii=False, separators=(",", ":"))
+    await db.copy_rows(session, outbox, rows)
 
 
 def event_row(event: Event, request_id: str | None) -> dict[str, Any]:

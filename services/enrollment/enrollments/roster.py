@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common import identifiers
 from libs.common.auth import Principal
-from libs.common.db import UnitOfWork, table_of
+from libs.common.db import UnitOfWork, bulk_insert, table_of
 from libs.common.events.envelope import Event
 from libs.common.pii import PiiVault
 from services.enrollment import access, csvfile
@@ -250,7 +250,7 @@ async def _announce(uow: UnitOfWork, user: Principal, fresh: list[dict[str, Any]
         audit.trail(r["id"], register, "prospect", "registered", user.subject, "roster", now)
         for r in fresh
     ]
-    await uow.session.execute(insert(table_of(EnrollmentTransition)), trails)
+    await bulk_insert(uow.session, table_of(EnrollmentTransition), trails)
     shifts = tally.Shifts()
     events: list[Event] = []
     for r in fresh:

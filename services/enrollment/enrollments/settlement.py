@@ -15,9 +15,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select, text
 
-from libs.common.db import UnitOfWork, table_of
+from libs.common.db import UnitOfWork, bulk_insert, table_of
 from libs.common.events.envelope import Event
 from services.enrollment.domain.dates import local_date, window_dates
 from services.enrollment.domain.facts import PersonFacts
@@ -188,24 +188,42 @@ async def _entries(uow: UnitOfWork, ids: set[uuid.UUID]) -> defaultdict[uuid.UUI
     return entries
 
 
+_SETTLED = text(
+    """
+    UPDATE enrollment AS e
+    SET state = v.state, due = v.due, paid = v.paid, deposited = v.deposited,
+        overpayment = v.overpayment, settlement = v.settlement, counted = v.counted,
+        updated_at = v.at
+    FROM unnest(
+        CAST(:id AS uuid[]), CAST(:state AS text[]), CAST(:due AS numeric[]),
+        CAST(:paid AS numeric[]), CAST(:deposited AS numeric[]),
+        CAST(:overpayment AS numeric[]), CAST(:settlement AS text[]),
+        CAST(:counted AS boolean[]), CAST(:at AS timestamptz[])
+    ) AS v(id, state, due, paid, deposited, overpayment, settlement, counted, at)
+    WHERE e.id = v.id
+    """
+)
+"""Every settled enrollment in one statement: its values travel as one array per column."""
+
+
 async def _write(
     uow: UnitOfWork, updates: list[dict[str, Any]], trails: list[dict[str, Any]]
 ) -> None:
     if updates:
-        stmt = (
-            update(E)
-            .where(E.c.id == bindparam("b_id"))
-            .values(
-                state=bindparam("b_state"),
-                due=bindparam("b_due"),
-                paid=bindparam("b_paid"),
-                deposited=bindparam("b_deposited"),
-                overpayment=bindparam("b_overpayment"),
-                settlement=bindparam("b_settlement"),
-                counted=bindparam("b_counted"),
-                updated_at=bindparam("b_at"),
-            )
-        )
-        await uow.session.execute(stmt, updates)
+        columns = {name: [u[f"b_{name}"] for u in updates] for name in _UPDATED}
+        await uow.session.execute(_SETTLED, columns)
     if trails:
-        await uow.session.execute(insert(table_of(EnrollmentTransition)), trails)
+        await bulk_insert(uow.session, table_of(EnrollmentTransition), trails)
+
+
+_UPDATED = (
+    "id",
+    "state",
+    "due",
+    "paid",
+    "deposited",
+    "overpayment",
+    "settlement",
+    "counted",
+    "at",
+)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import insert, update
 
-from libs.common.db import UnitOfWork, table_of
+from libs.common.db import UnitOfWork, bulk_insert, table_of
 from services.enrollment.payments.models import Delivery, DeliveryLine
 from services.enrollment.payments.notices import Outcome, OutcomeKind
 
@@ -38,8 +38,8 @@ async def add_lines(uow: UnitOfWork, delivery_id: uuid.UUID, outcomes: Sequence[
     """Store the outcomes of some lines and add them to the delivery's counts."""
     if not outcomes:
         return
-    await uow.session.execute(
-        insert(table_of(DeliveryLine)), [_line(delivery_id, o) for o in outcomes]
+    await bulk_insert(
+        uow.session, table_of(DeliveryLine), [_line(delivery_id, o) for o in outcomes]
     )
     counts = Counter(o.outcome for o in outcomes)
     await uow.session.execute(
@@ -86,7 +86,7 @@ async def record_many(
         )
         lines += [_line(delivery_id, o) for o in outcomes]
     await uow.session.execute(insert(D), heads)
-    await uow.session.execute(insert(table_of(DeliveryLine)), lines)
+    await bulk_insert(uow.session, table_of(DeliveryLine), lines)
 
 
 def _line(delivery_id: uuid.UUID, o: Outcome) -> dict[str, object]:
