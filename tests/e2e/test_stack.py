@@ -20,7 +20,7 @@ from tests.conftest import bearer, signed
 from tests.e2e.conftest import Stack
 from tests.support import enrollment as support
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 UNITS = ("320115101001", "320115101002", "320115102001")
 DISTRICT = "320115000000"
@@ -29,6 +29,9 @@ CONCURRENCY = 20
 BROKER_DOWN_SECONDS = 3.0
 # The stack re-syncs every second, rows older than 2 s (GRIDGOV_RESYNC_*_SECONDS).
 SETTLE_SECONDS = 5.0
+CONVERGE_SECONDS = 180.0
+"""How long the stack may take to catch up: generous, since CI runs the suite on 2 cores
+beside these processes; correctness is asserted on the counts, never on the time."""
 """How long a count must stay right: several re-sync rounds past the grace period."""
 
 
@@ -99,7 +102,7 @@ class Poster:
             await asyncio.gather(*(worker() for _ in range(self.concurrency)))
         self.finished = time.monotonic()
 
-    async def reached(self, count: int, timeout: float = 60.0) -> None:
+    async def reached(self, count: int, timeout: float = CONVERGE_SECONDS) -> None:
         """Wait until `count` notices have been answered."""
         deadline = time.monotonic() + timeout
         while self.done < count:
@@ -124,7 +127,9 @@ async def scoring_counts(stack: Stack) -> dict[str, int] | None:
     return counts
 
 
-async def wait_for_total(stack: Stack, expected: int, timeout: float = 60.0) -> dict[str, int]:
+async def wait_for_total(
+    stack: Stack, expected: int, timeout: float = CONVERGE_SECONDS
+) -> dict[str, int]:
     """Wait until scoring counts exactly `expected`; fail at once if it counts more."""
     deadline = time.monotonic() + timeout
     last: dict[str, int] | None = None
