@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from libs.common.auth import Role
+from libs.common.auth import Principal, Role
 from libs.common.batching import Batcher
 from libs.common.deps import (
     CurrentUser,
@@ -18,10 +18,12 @@ from libs.common.deps import (
     RuntimeDep,
     UnitOfWorkDep,
 )
+from libs.common.idempotency import IdempotentRequest
 from libs.common.identifiers import UnitCode
 from services.enrollment import access
 from services.enrollment.export import Format, models_xlsx
 from services.enrollment.payments import files, service, suspense, webhook
+from services.enrollment.payments.notices import Notice
 from services.enrollment.payments.schemas import (
     DeliveryRead,
     LineRead,
@@ -55,11 +57,7 @@ async def post_payment(
     calls: Webhook,
 ) -> PaymentRead:
     """Record a payment: 201 recorded, 202 held in suspense, 200 for a repeated delivery."""
-    assert partner.partner_id is not None
-    call = webhook.Call(partner.partner_id, service.payment_notice(notice), idempotency)
-    answer = await calls.submit(call)
-    response.status_code = answer.status
-    return answer.payment
+    return await _answer(calls, partner, service.payment_notice(notice), idempotency, response)
 
 
 @router.post("/partner/reversals", response_model=PaymentRead, status_code=status.HTTP_201_CREATED)
@@ -71,9 +69,18 @@ async def post_reversal(
     calls: Webhook,
 ) -> PaymentRead:
     """Reverse (冲正) one of your payments with a compensating entry; 200 when repeated."""
+    return await _answer(calls, partner, service.reversal_notice(notice), idempotency, response)
+
+
+async def _answer(
+    calls: Batcher[webhook.Call, webhook.Answer],
+    partner: Principal,
+    notice: Notice,
+    idempotency: IdempotentRequest,
+    response: Response,
+) -> PaymentRead:
     assert partner.partner_id is not None
-    call = webhook.Call(partner.partner_id, service.reversal_notice(notice), idempotency)
-    answer = await calls.submit(call)
+    answer = await calls.submit(webhook.Call(partner.partner_id, notice, idempotency))
     response.status_code = answer.status
     return answer.payment
 

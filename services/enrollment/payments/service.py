@@ -17,32 +17,34 @@ from services.enrollment.payments.notices import Notice, Outcome
 from services.enrollment.payments.schemas import PaymentCreate, PaymentRead, ReversalCreate
 
 
-def payment_notice(body: PaymentCreate) -> Notice:
-    """A webhook payment as a ledger notice."""
+def payment_notice(body: PaymentCreate | PartnerPaymentMade) -> Notice:
+    """A payment, from the webhook or the partner topic, as a ledger notice."""
+    if isinstance(body, PaymentCreate):
+        txn, scheme, ref = body.transaction_id, body.scheme_code, None
+    else:
+        txn, scheme, ref = body.partner_txn_id, body.scheme, _uuid_or_none(body.enrollment_ref)
     return Notice(
         1,
-        body.transaction_id,
+        txn,
         body.amount,
         body.paid_at,
         resident_id=body.resident_id,
+        enrollment_ref=ref,
         unit_code=body.unit_code,
-        scheme_code=body.scheme_code,
+        scheme_code=scheme,
         year=body.year,
         tier=body.tier,
         deposited_at=body.deposited_at,
     )
 
 
-def reversal_notice(body: ReversalCreate) -> Notice:
-    """A webhook reversal (冲正) as a ledger notice."""
-    return Notice(
-        1,
-        body.transaction_id,
-        body.amount,
-        body.reversed_at,
-        original_txn=body.original_transaction_id,
-        note=body.reason,
-    )
+def reversal_notice(body: ReversalCreate | PartnerPaymentReversed) -> Notice:
+    """A reversal (冲正), from the webhook or the partner topic, as a ledger notice."""
+    if isinstance(body, ReversalCreate):
+        txn, original = body.transaction_id, body.original_transaction_id
+    else:
+        txn, original = body.partner_txn_id, body.original_txn_id
+    return Notice(1, txn, body.amount, body.reversed_at, original_txn=original, note=body.reason)
 
 
 async def record_from_topic(
@@ -53,29 +55,9 @@ async def record_from_topic(
 ) -> Outcome:
     """Post a partner topic event into the same ledger; a refusal is kept as its outcome."""
     if isinstance(event, PartnerPaymentReversed):
-        notice = Notice(
-            1,
-            event.partner_txn_id,
-            event.amount,
-            event.reversed_at,
-            original_txn=event.original_txn_id,
-            note=event.reason,
-        )
+        notice = reversal_notice(event)
     else:
-        ref = _uuid_or_none(event.enrollment_ref)
-        notice = Notice(
-            1,
-            event.partner_txn_id,
-            event.amount,
-            event.paid_at,
-            resident_id=event.resident_id,
-            enrollment_ref=ref,
-            unit_code=event.unit_code,
-            scheme_code=event.scheme,
-            year=event.year,
-            tier=event.tier,
-            deposited_at=event.deposited_at,
-        )
+        notice = payment_notice(event)
     source = ledger.Source(event.partner_id, "topic", f"partner:{event.partner_id}")
     [outcome] = await ledger.post(uow, source, vault, [notice], datetime.now(UTC))
     await deliveries.record(uow, event.partner_id, "topic", event_id, [outcome])
