@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Request, status
 
 from libs.common.deps import CurrentUser, PiiVaultDep, RuntimeDep, UnitOfWorkDep
 from libs.common.identifiers import UnitCode
+from services.enrollment.domain.lifecycle import EnrollmentState
 from services.enrollment.enrollments import roster, service
 from services.enrollment.enrollments.schemas import (
     EnrollmentCreate,
@@ -54,7 +55,7 @@ async def list_enrollments(
     year: int,
     user: CurrentUser,
     uow: UnitOfWorkDep,
-    state: str | None = None,
+    state: EnrollmentState | None = None,
 ) -> list[EnrollmentRead]:
     """Enrollments of a scheme-year in a unit's subtree, optionally in one state."""
     return await service.list_enrollments(uow, user, unit_code, scheme_code, year, state)

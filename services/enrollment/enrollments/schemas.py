@@ -9,7 +9,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ApiAction = Literal["close_window", "interrupt", "resume", "seal", "flag_duplicate", "terminate"]
+ApiAction = Literal["interrupt", "resume", "seal", "flag_duplicate", "terminate"]
+"""The actions an officer takes on one enrollment. Registering, completing or reversing a
+payment and closing the window are the system's own moves (the last for a whole subtree,
+by a planner, via `close-window`), never a per-enrollment request."""
 
 
 class EnrollmentCreate(BaseModel):

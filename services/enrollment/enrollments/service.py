@@ -92,7 +92,12 @@ async def get_enrollment(
 
 
 async def list_enrollments(
-    uow: UnitOfWork, user: Principal, unit_code: str, scheme_code: str, year: int, state: str | None
+    uow: UnitOfWork,
+    user: Principal,
+    unit_code: str,
+    scheme_code: str,
+    year: int,
+    state: EnrollmentState | None,
 ) -> list[EnrollmentRead]:
     """Enrollments of a scheme-year in a unit's subtree."""
     access.require(user, access.READERS, unit_code)
@@ -104,7 +109,7 @@ async def list_enrollments(
         Enrollment.unit_code.startswith(unit_prefix(unit_code)),
     )
     if state is not None:
-        query = query.where(Enrollment.state == state)
+        query = query.where(Enrollment.state == state.value)
     rows = await uow.session.scalars(query.order_by(Enrollment.unit_code, Enrollment.registered_at))
     return [EnrollmentRead.model_validate(e) for e in rows]
 

@@ -50,7 +50,7 @@ async def public_list(
             paid=e.paid,
             state=e.state,
         )
-        for e, name, enc, number in rows.tuples()
+        for e, name, enc, number in rows
     ]
 
 

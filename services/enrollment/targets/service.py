@@ -164,4 +164,4 @@ async def _completed_between(
         )
         .group_by(Enrollment.unit_code)
     )
-    return {u: int(n) for u, n in rows.tuples()}
+    return {u: int(n) for u, n in rows}

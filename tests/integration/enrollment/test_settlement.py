@@ -1,0 +1,152 @@
+"""Payments settle the enrollment through the API: partial, overpaid, not yet deposited,
+late (variant A: the full premium 900) and above the standard (refused, nothing written).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from services.enrollment.models import Delivery, Payment
+from tests.support.enrollment import ADMIN, SCHEME, YEAR, enroll, prepare_region
+from tests.support.enrollment_api import (
+    RECORDED,
+    TOWN_OFFICER,
+    VILLAGE,
+    enrollment,
+    events,
+    money,
+    moves,
+    pay,
+    problem,
+    rows,
+)
+
+LATE = "2027-01-05T09:00:00+08:00"  # after the window Oct 25 – Dec 31, 2026
+LATE_DEPOSIT = "2027-01-05T11:00:00+08:00"
+
+
+@pytest.fixture
+async def client(client_for):
+    client = await client_for("enrollment")
+    await prepare_region(client)
+    return client
+
+
+def amounts(body: dict[str, Any]) -> tuple[Any, ...]:
+    keys = ("due", "paid", "deposited", "overpayment")
+    return tuple(money(body[k]) for k in keys)
+
+
+async def completed(client: Any, unit: str = VILLAGE) -> int:
+    response = await client.get(
+        f"/v1/progress/{SCHEME}/{YEAR}", params={"unit_code": unit}, headers=ADMIN
+    )
+    assert response.status_code == 200, response.text
+    [row] = [r for r in response.json()["rows"] if r["unit_code"] == unit]
+    return int(row["completed_persons"])
+
+
+async def completes(client: Any) -> list[bool]:
+    return [e["completes_person"] for e in await events(client, RECORDED)]
+
+
+async def test_a_partial_payment_leaves_the_person_registered_until_the_due_is_reached(client):
+    made = await enroll(client, 1)
+    first = await pay(client, 1, amount="200.00")
+    assert first.status_code == 201 and first.json()["outcome"] == "recorded", first.text
+    after = await enrollment(client, made["id"])
+    assert (after["state"], after["settlement"], after["counted"]) == (
+        "registered",
+        "partial",
+        False,
+    )
+    assert amounts(after) == (money("320.00"), money("200.00"), money("200.00"), 0)
+    assert await completed(client) == 0 and await completes(client) == [False]
+
+    second = await pay(client, 1, prefix="B", amount="120.00")
+    assert second.status_code == 201, second.text
+    after = await enrollment(client, made["id"])
+    assert (after["state"], after["settlement"], after["counted"]) == ("paid", "complete", True)
+    assert amounts(after) == (money("320.00"), money("320.00"), money("320.00"), 0)
+    assert await completed(client) == 1 and await completes(client) == [False, True]
+    assert await moves(client, made["id"]) == [("registered", "paid")]
+
+
+async def test_an_overpayment_completes_the_person_and_is_recorded_for_refund(client):
+    made = await enroll(client, 1)
+    assert (await pay(client, 1, amount="500.00")).status_code == 201
+    after = await enrollment(client, made["id"])
+    assert (after["state"], after["settlement"]) == ("paid", "complete")
+    assert money(after["paid"]) == money("500.00")
+    assert money(after["overpayment"]) == money("180.00")
+    assert await completed(client) == 1
+
+
+async def test_a_payment_not_yet_deposited_does_not_complete_the_person(client):
+    made = await enroll(client, 1)
+    response = await pay(client, 1, deposited_at=None)
+    assert response.status_code == 201 and response.json()["deposited_at"] is None
+    after = await enrollment(client, made["id"])
+    assert after["state"] == "registered" and after["counted"] is False
+    assert money(after["paid"]) == money("320.00") and money(after["deposited"]) == 0
+    assert await completed(client) == 0 and await completes(client) == [False]
+    assert await moves(client, made["id"]) == []
+
+
+async def test_a_late_payment_owes_the_full_premium(client):
+    made = await enroll(client, 1)
+    response = await pay(client, 1, paid_at=LATE, deposited_at=LATE_DEPOSIT)
+    assert response.status_code == 201, response.text
+    after = await enrollment(client, made["id"])
+    assert (after["state"], after["settlement"]) == ("registered", "partial")
+    assert money(after["due"]) == money("900.00") and money(after["paid"]) == money("320.00")
+    assert await completes(client) == [False] and await completed(client) == 0
+
+    rest = await pay(
+        client, 1, prefix="B", amount="580.00", paid_at=LATE, deposited_at=LATE_DEPOSIT
+    )
+    assert rest.status_code == 201, rest.text
+    after = await enrollment(client, made["id"])
+    assert (after["state"], after["settlement"]) == ("paid", "complete")
+    # Paid in full, but deposited after the counting cut-off: not counted toward the task.
+    assert amounts(after) == (money("900.00"), money("900.00"), 0, 0)
+    assert after["counted"] is False and await completed(client) == 0
+    assert await completes(client) == [False, True]
+
+
+async def test_a_late_full_premium_settles_arrears_after_the_window(client):
+    made = await enroll(client, 1)
+    closed = await client.post(
+        f"/v1/schemes/{SCHEME}/years/{YEAR}/close-window", headers=TOWN_OFFICER
+    )
+    assert closed.json()["moved_to_unpaid"] == 1
+    assert (
+        await pay(client, 1, amount="900.00", paid_at=LATE, deposited_at=LATE_DEPOSIT)
+    ).status_code == 201
+    after = await enrollment(client, made["id"])
+    assert (after["state"], after["settlement"], money(after["due"])) == (
+        "paid",
+        "complete",
+        money("900.00"),
+    )
+    assert await moves(client, made["id"]) == [("registered", "unpaid"), ("unpaid", "paid")]
+
+
+@pytest.mark.parametrize(
+    ("changes", "code", "field"),
+    [
+        ({"amount": "901.00"}, "amount_above_standard", "amount"),
+        ({"amount": "901.00", "paid_at": LATE}, "amount_above_standard", "amount"),
+        ({"unit_code": "320115109001"}, "unit_unknown", "unit_code"),
+        ({"year": YEAR + 1}, "scheme_unknown", "scheme_code"),
+    ],
+)
+async def test_a_refused_payment_is_422_and_writes_nothing(client, changes, code, field):
+    made = await enroll(client, 1)
+    body = problem(await pay(client, 1, **changes), 422, code)
+    assert body["field"] == field
+    assert await rows(client, Payment) == 0 and await rows(client, Delivery) == 0
+    assert await enrollment(client, made["id"]) == made
+    assert await events(client, RECORDED) == []
