@@ -73,3 +73,32 @@ def transition(current: EnrollmentState, action: EnrollmentAction) -> Enrollment
 def allowed_actions(current: EnrollmentState) -> frozenset[EnrollmentAction]:
     """The actions the table allows from `current`."""
     return frozenset(action for state, action in TRANSITIONS if state is current)
+
+
+MOVE_REASONS: dict[EnrollmentAction, str] = {
+    A.RESUME: "a payment resumed contributions (接续)",
+    A.COMPLETE_PAYMENT: "payments reached the amount due",
+    A.REVERSE_PAYMENT: "a reversal undid the completion",
+    A.CLOSE_WINDOW: "reversed after the window closed: in arrears",
+}
+"""Why a re-settlement made each move, for the audit trail and the event."""
+
+
+def moves_after_settlement(
+    current: EnrollmentState, complete: bool, window_closed: bool
+) -> tuple[EnrollmentAction, ...]:
+    """The moves a re-settlement makes once payments or a reversal changed the balance.
+
+    Payments that complete an interrupted or sealed person resume them first (paying is
+    how one reconnects, 接续); a reversal that undoes a completion after the window puts
+    the person in arrears.
+    """
+    if complete:
+        if current in (S.INTERRUPTED, S.SEALED):
+            return (A.RESUME, A.COMPLETE_PAYMENT)
+        if current in (S.REGISTERED, S.UNPAID, S.RESUMED):
+            return (A.COMPLETE_PAYMENT,)
+        return ()
+    if current is S.PAID:
+        return (A.REVERSE_PAYMENT, A.CLOSE_WINDOW) if window_closed else (A.REVERSE_PAYMENT,)
+    return ()

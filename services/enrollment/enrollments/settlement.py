@@ -21,12 +21,14 @@ from libs.common.db import UnitOfWork, bulk_insert, table_of
 from libs.common.events.envelope import Event
 from services.enrollment.domain.dates import local_date, window_dates
 from services.enrollment.domain.facts import PersonFacts
-from services.enrollment.domain.lifecycle import EnrollmentAction as A
+from services.enrollment.domain.lifecycle import (
+    MOVE_REASONS,
+    moves_after_settlement,
+    transition,
+)
 from services.enrollment.domain.lifecycle import EnrollmentState as S
-from services.enrollment.domain.lifecycle import transition
 from services.enrollment.domain.payments import Payment as Entry
 from services.enrollment.domain.payments import SettlementStatus, settle
-from services.enrollment.domain.policy import SchemePolicy
 from services.enrollment.enrollments import audit
 from services.enrollment.enrollments.models import Enrollment, EnrollmentTransition
 from services.enrollment.payments.models import Payment
@@ -36,7 +38,6 @@ from services.enrollment.schemes import service as schemes
 from services.enrollment.targets import tally
 
 E, P, L = table_of(Enrollment), table_of(Person), table_of(Payment)
-_COMPLETABLE = {S.REGISTERED, S.UNPAID, S.RESUMED}
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,12 @@ async def resettle(
             (e.amount for e in _standing(entries[row.id]) if e.deposited_at), Decimal(0)
         )
         complete = result.status is SettlementStatus.COMPLETE and deposited >= result.due
-        state = _next_state(S(row.state), complete, policy, now, row, actor, trails, events)
+        # A reversal's own date decides whether it lands after the window, not the clock.
+        reversed_at = max((e.paid_at for e in entries[row.id] if e.reverses), default=now)
+        window_closed = (
+            policy.window is not None and local_date(reversed_at) > window_dates(policy)[1]
+        )
+        state = _next_state(S(row.state), complete, window_closed, now, row, actor, trails, events)
         shifts.move(
             row.scheme_code,
             row.year,
@@ -120,32 +126,17 @@ async def resettle(
 def _next_state(
     state: S,
     complete: bool,
-    policy: SchemePolicy,
-    now: datetime,
+    window_closed: bool,
+    at: datetime,
     row: Any,
     actor: str,
     trails: list[dict[str, Any]],
     events: list[Event],
 ) -> S:
-    actions: list[A] = []
-    if complete and state in _COMPLETABLE:
-        actions = [A.COMPLETE_PAYMENT]
-    elif not complete and state is S.PAID:
-        actions = [A.REVERSE_PAYMENT]
-        if policy.window is not None and local_date(now) > window_dates(policy)[1]:
-            actions.append(A.CLOSE_WINDOW)
-    for action in actions:
-        after = transition(state, action)
-        reason = (
-            "payments reached the amount due"
-            if action is A.COMPLETE_PAYMENT
-            else (
-                "a reversal undid the completion"
-                if action is A.REVERSE_PAYMENT
-                else "window closed"
-            )
-        )
-        trails.append(audit.trail(row.id, action, state.value, after.value, actor, reason, now))
+    """Apply the lifecycle moves of the new balance, each audited and emitted."""
+    for action in moves_after_settlement(state, complete, window_closed):
+        after, reason = transition(state, action), MOVE_REASONS[action]
+        trails.append(audit.trail(row.id, action, state.value, after.value, actor, reason, at))
         events.append(
             audit.changed(
                 row.id,
@@ -156,7 +147,7 @@ def _next_state(
                 state.value,
                 after.value,
                 reason,
-                now,
+                at,
             )
         )
         state = after

@@ -59,7 +59,7 @@ async def resolve(
     if body.action == "return":
         payment.status = "returned"
         await uow.commit()
-        return await reads.read_one(uow, payment.id, "duplicate")
+        return await reads.read_one(uow, payment.id, "returned")
     enrollment = await _target(uow, user, payment, body.enrollment_id)
     payment.status, payment.enrollment_id = "posted", enrollment.id
     payment.person_key, payment.unit_code = enrollment.person_key, enrollment.unit_code

@@ -11,7 +11,7 @@ import pytest
 
 from libs.common.platform_schema import outbox
 from services.enrollment.models import EnrollmentTransition
-from tests.conftest import bearer
+from tests.conftest import bearer, signed
 from tests.support.enrollment import ADMIN, SCHEME, YEAR, enroll, prepare_region
 from tests.support.enrollment_api import (
     CLERK,
@@ -189,3 +189,39 @@ async def test_closing_the_window_is_refused_and_moves_nothing(
     problem(await close_window(client, headers, scheme), status, code)
     assert (await enrollment(client, made["id"]))["state"] == "registered"
     assert await moves(client, made["id"]) == []
+
+
+async def test_an_interrupted_person_who_pays_in_full_resumes(client):
+    made = await enroll(client, 5)
+    assert (await close_window(client, ADMIN)).status_code == 200
+    assert (await act(client, made["id"], "interrupt")).status_code == 200
+    late = "2027-01-10T10:00:00+08:00"  # after the window: variant A's full premium
+    response = await pay(client, 5, amount="900.00", paid_at=late, deposited_at=late)
+    assert response.status_code == 201, response.text
+    after = await enrollment(client, made["id"])
+    assert after["state"] == "paid" and after["settlement"] == "complete"
+    assert after["counted"] is False, "deposited after the unified cut-off (000:L421)"
+    assert (await moves(client, made["id"]))[-2:] == [
+        ("interrupted", "resumed"),
+        ("resumed", "paid"),
+    ]
+
+
+async def test_a_reversal_dated_after_the_window_puts_the_person_in_arrears(client):
+    made = await enroll(client, 6)
+    assert (await pay(client, 6)).status_code == 201
+    body = {
+        "transaction_id": "REV-late",
+        "original_transaction_id": "R00006",
+        "amount": "320.00",
+        "reversed_at": "2027-01-05T09:00:00+08:00",
+    }
+    raw, headers = signed(body)
+    assert (
+        await client.post("/v1/partner/reversals", content=raw, headers=headers)
+    ).status_code == 201
+    assert (await enrollment(client, made["id"]))["state"] == "unpaid"
+    assert (await moves(client, made["id"]))[-2:] == [
+        ("paid", "registered"),
+        ("registered", "unpaid"),
+    ]

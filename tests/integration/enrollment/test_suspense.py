@@ -132,7 +132,12 @@ async def test_a_returned_payment_leaves_the_queue_and_settles_nothing(client):
     made = await enroll(client, 1)
     response = await resolve(client, payment["id"], "return")
     assert response.status_code == 200, response.text
-    assert response.json()["status"] == "returned" and response.json()["enrollment_id"] is None
+    body = response.json()
+    assert (body["status"], body["outcome"], body["enrollment_id"]) == (
+        "returned",
+        "returned",
+        None,
+    )
     assert await waiting(client) == []
     problem(await resolve(client, payment["id"], "return"), 409)
     problem(await resolve(client, payment["id"], "match"), 409)

@@ -6,10 +6,12 @@ import pytest
 
 from services.enrollment.domain.errors import ForbiddenTransition
 from services.enrollment.domain.lifecycle import (
+    MOVE_REASONS,
     TRANSITIONS,
     EnrollmentAction,
     EnrollmentState,
     allowed_actions,
+    moves_after_settlement,
     transition,
 )
 
@@ -64,3 +66,28 @@ def test_a_pension_year_interrupted_then_resumed_then_paid():
     for action in path:
         state = transition(state, action)
     assert state is S.PAID
+
+
+@pytest.mark.parametrize(
+    ("state", "complete", "window_closed", "moves"),
+    [
+        (S.REGISTERED, True, False, (A.COMPLETE_PAYMENT,)),
+        (S.UNPAID, True, True, (A.COMPLETE_PAYMENT,)),  # back-payment after the window
+        (S.RESUMED, True, False, (A.COMPLETE_PAYMENT,)),
+        (S.INTERRUPTED, True, False, (A.RESUME, A.COMPLETE_PAYMENT)),  # paying resumes (接续)
+        (S.SEALED, True, True, (A.RESUME, A.COMPLETE_PAYMENT)),
+        (S.PAID, True, False, ()),  # an overpayment changes no state
+        (S.DUPLICATE, True, False, ()),  # insured elsewhere: money does not revive it
+        (S.PAID, False, False, (A.REVERSE_PAYMENT,)),
+        (S.PAID, False, True, (A.REVERSE_PAYMENT, A.CLOSE_WINDOW)),  # reversed late: arrears
+        (S.REGISTERED, False, True, ()),  # a partial payment moves nothing
+    ],
+)
+def test_the_moves_a_new_balance_makes(state, complete, window_closed, moves):
+    assert moves_after_settlement(state, complete, window_closed) == moves
+    for action in moves:  # every move is one the table allows, in this order
+        state = transition(state, action)
+
+
+def test_every_settlement_move_has_a_reason():
+    assert set(MOVE_REASONS) == {A.RESUME, A.COMPLETE_PAYMENT, A.REVERSE_PAYMENT, A.CLOSE_WINDOW}
