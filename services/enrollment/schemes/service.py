@@ -103,16 +103,43 @@ async def require_scheme_year(session: AsyncSession, code: str, year: int) -> Sc
 async def policies_for(
     session: AsyncSession, keys: Iterable[tuple[str, int]]
 ) -> dict[tuple[str, int], SchemePolicy]:
-    """The policies of the offered scheme-years among `keys` (unknown ones are absent)."""
+    """The policies of the offered scheme-years among `keys` (unknown ones are absent).
+
+    A policy is read and validated again only when its scheme-year changed: every chunk of
+    payments asks for the same few, and validating one costs more than a payment's rules.
+    """
     wanted = list(set(keys))
     if not wanted:
         return {}
-    rows = await session.execute(
-        select(SchemeYear.scheme_code, SchemeYear.year, SchemeYear.policy).where(
-            tuple_(SchemeYear.scheme_code, SchemeYear.year).in_(wanted)
+    database = session.bind.engine.url.render_as_string() if session.bind is not None else ""
+    stamps = (
+        await session.execute(
+            select(SchemeYear.scheme_code, SchemeYear.year, SchemeYear.updated_at).where(
+                tuple_(SchemeYear.scheme_code, SchemeYear.year).in_(wanted)
+            )
         )
-    )
-    return {(r.scheme_code, r.year): SchemePolicy.model_validate(r.policy) for r in rows}
+    ).all()
+    stale = [
+        (s.scheme_code, s.year)
+        for s in stamps
+        if _VALIDATED.get((database, s.scheme_code, s.year), (None,))[0] != s.updated_at
+    ]
+    if stale:
+        rows = await session.execute(
+            select(
+                SchemeYear.scheme_code, SchemeYear.year, SchemeYear.updated_at, SchemeYear.policy
+            ).where(tuple_(SchemeYear.scheme_code, SchemeYear.year).in_(stale))
+        )
+        for r in rows:
+            policy = SchemePolicy.model_validate(r.policy)
+            _VALIDATED[(database, r.scheme_code, r.year)] = (r.updated_at, policy)
+    return {
+        (s.scheme_code, s.year): _VALIDATED[(database, s.scheme_code, s.year)][1] for s in stamps
+    }
+
+
+_VALIDATED: dict[tuple[str, str, int], tuple[datetime, SchemePolicy]] = {}
+"""(database, scheme, year) → (when the scheme-year last changed, its validated policy)."""
 
 
 def policy_of(row: SchemeYear) -> SchemePolicy:

@@ -150,3 +150,18 @@ async def test_a_refused_payment_is_422_and_writes_nothing(client, changes, code
     assert await rows(client, Payment) == 0 and await rows(client, Delivery) == 0
     assert await enrollment(client, made["id"]) == made
     assert await events(client, RECORDED) == []
+
+
+async def test_a_policy_changed_after_payments_governs_the_next_ones(client):
+    first, second = await enroll(client, 21), await enroll(client, 22)
+    assert (await pay(client, 21, amount="300.00")).status_code == 201
+    assert (await enrollment(client, first["id"]))["settlement"] == "partial"
+    body = {
+        "template": "resident_medical/variant-a",
+        "collection_year": 2026,
+        "overrides": {"tiers": [{"code": "standard", "amount": "300.00"}]},
+    }
+    changed = await client.put(f"/v1/schemes/{SCHEME}/years/{YEAR}", json=body, headers=ADMIN)
+    assert changed.status_code == 200, changed.text
+    assert (await pay(client, 22, amount="300.00")).status_code == 201
+    assert (await enrollment(client, second["id"]))["settlement"] == "complete"
