@@ -18,7 +18,7 @@ VILLAGES = {
     "320115103001": "湖熟社区",
     "320115103002": "周岗村",
 }
-PARTS = ("services.enrollment.demo",)
+PARTS = ("services.enrollment.demo", "services.scoring.demo")
 
 
 def load(env: dict[str, str]) -> None:

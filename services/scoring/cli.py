@@ -1,4 +1,4 @@
-"""Scoring commands: rebuild metrics, ranks and provisional scores from the event log; snapshots."""
+"""Scoring commands: rebuild from the event log, snapshots, credit rescoring under a policy."""
 
 from __future__ import annotations
 
@@ -64,5 +64,38 @@ def snapshot(
                 return f"{snap.period} {snap.id} {'taken' if created else 'already taken'}"
         finally:
             await engine.dispose()
+
+    typer.echo(asyncio.run(run()))
+
+
+@app.command("recompute-credit")
+def recompute_credit(
+    policy: Annotated[
+        str | None,
+        typer.Option(
+            "--policy",
+            help="A bundled version (credit_rules.v1) or a .toml file; default: the one in force",
+        ),
+    ] = None,
+) -> None:
+    """Put a credit policy in force and rescore every entity under it, in bulk."""
+    from services.scoring.credit import policies, policy_change
+
+    async def run() -> str:
+        engine = create_engine(load_settings("scoring").db_url())
+        sessions = session_factory(engine)
+        try:
+            if policy is None:
+                async with sessions() as session:
+                    rules = await policies.in_force(session)
+            else:
+                rules = policies.resolve(policy)
+            done = await policy_change.recompute_all(sessions, rules, "cli")
+        finally:
+            await engine.dispose()
+        return (
+            f"{rules.version}: {done.entities} entities scored, {done.scores_changed} "
+            f"score(s) and {done.grades_changed} grade(s) changed"
+        )
 
     typer.echo(asyncio.run(run()))

@@ -6,6 +6,7 @@ from libs.common.consumer import Handler
 from libs.common.db import UnitOfWork
 from libs.common.events.catalogue.enrollment import (
     ArrearsAssessed,
+    ArrearsCleared,
     PaymentRecorded,
     PaymentReversed,
     ProgressChanged,
@@ -35,6 +36,7 @@ CONSUMED: tuple[type[Event], ...] = (
     PaymentReversed,
     ProgressChanged,
     ArrearsAssessed,
+    ArrearsCleared,
     HazardReported,
     HazardOverdue,
     HazardReopened,

@@ -26,6 +26,7 @@ from services.scoring.campaigns.models import Campaign, CampaignUnit  # noqa: E4
 from services.scoring.credit.models import (  # noqa: E402
     CreditEntity,
     CreditItemRow,
+    CreditPolicy,
     CreditRequest,
     CreditScoreHistory,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "CampaignUnit",
     "CreditEntity",
     "CreditItemRow",
+    "CreditPolicy",
     "CreditRequest",
     "CreditScoreHistory",
     "EventLog",

@@ -24,7 +24,9 @@ from services.scoring.domain.rank_awards import RankAwardEntry, settle_rank_awar
 
 def per_capita(unit: CampaignUnit) -> Decimal:
     """Yuan deposited per completed person (0 before anyone completed)."""
-    return (unit.amount / unit.value).quantize(Decimal("0.01")) if unit.value > 0 else Decimal(0)
+    if unit.persons <= 0:
+        return Decimal(0)
+    return (unit.amount / unit.persons).quantize(Decimal("0.01"))
 
 
 async def settle(uow: UnitOfWork, user: Principal, code: str) -> SettlementRead:

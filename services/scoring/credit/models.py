@@ -56,7 +56,8 @@ class CreditItemRow(Base):
     __table_args__ = (Index("ix_credit_item_code_time", "credit_code", "occurred_at"),)
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
-    """`<source event id>:<kind>`: stable, so a rebuild keeps requests' references valid."""
+    """`<source event id>:<kind>` (arrears: `arrears:<arrears id>`): stable, so a rebuild
+    keeps requests' references valid."""
     credit_code: Mapped[str] = mapped_column(String(18))
     kind: Mapped[str] = mapped_column(String(32))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -64,6 +65,8 @@ class CreditItemRow(Base):
     source_type: Mapped[str] = mapped_column(String(128))
     unit_code: Mapped[str | None] = mapped_column(String(12))
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    cleared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """When the fact behind the item was cleared (arrears paid off): it no longer counts."""
 
 
 class CreditScoreHistory(Base):
@@ -103,3 +106,15 @@ class CreditRequest(Base):
     )
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CreditPolicy(Base):
+    """A version of the credit rules adopted here; the latest adopted is in force."""
+
+    __tablename__ = "credit_policy"
+    __table_args__ = (Index("ix_credit_policy_adopted_at", "adopted_at"),)
+
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    adopted_by: Mapped[str] = mapped_column(String(64))
+    adopted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -97,6 +97,7 @@ class CreditItemRead(BaseModel):
     source_type: str
     unit_code: str | None
     withdrawn: bool
+    cleared_at: datetime | None
 
 
 class HistoryRead(BaseModel):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import lru_cache
 
 from sqlalchemy import select
 
@@ -15,17 +15,18 @@ from libs.common.events.catalogue.scoring import (
     Grade,
     ScoreKind,
 )
+from services.scoring.credit import policies
 from services.scoring.credit.models import CreditEntity, CreditItemRow, CreditScoreHistory
 from services.scoring.domain.credit_rules import CreditDimension, CreditItemKind, CreditRules
 from services.scoring.domain.explanation import ExplanationLine
-from services.scoring.domain.provisional_score import CreditItem, compute_provisional_score
-from services.scoring.policy import load_credit_rules
+from services.scoring.domain.provisional_score import (
+    CreditItem,
+    ProvisionalScore,
+    compute_provisional_score,
+)
 
-
-@lru_cache(maxsize=1)
-def credit_rules() -> CreditRules:
-    """The credit rules in force (the versioned policy file)."""
-    return load_credit_rules()
+_DIMENSIONS = {d.value: d for d in CreditDimension}
+_KINDS = {k.value: k for k in CreditItemKind}
 
 
 def explanation_json(lines: tuple[ExplanationLine, ...]) -> list[dict[str, str]]:
@@ -45,6 +46,18 @@ def effective_grade(entity: CreditEntity) -> tuple[str | None, ScoreKind | None]
     return None, None
 
 
+def provisional(
+    basic: Mapping[str, str],
+    items: Iterable[tuple[str, datetime, str]],
+    rules: CreditRules,
+    as_of: datetime,
+) -> ProvisionalScore:
+    """The provisional score of stored basic information and (kind, time, source) items."""
+    dimensions = {_DIMENSIONS[k]: Decimal(v) for k, v in basic.items()}
+    counted = [CreditItem(_KINDS[kind], at, source) for kind, at, source in items]
+    return compute_provisional_score(dimensions, counted, rules, as_of)
+
+
 async def recompute(
     uow: UnitOfWork, entity: CreditEntity, at: datetime, cause: str | None, *, emit: bool = True
 ) -> None:
@@ -53,22 +66,20 @@ async def recompute(
     entity.score_as_of = as_of
     if entity.basic is None:
         return
-    items = (
-        await uow.session.scalars(
-            select(CreditItemRow).where(
-                CreditItemRow.credit_code == entity.credit_code,
-                CreditItemRow.withdrawn.is_(False),
-            )
+    items = await uow.session.execute(
+        select(CreditItemRow.kind, CreditItemRow.occurred_at, CreditItemRow.source_event_id).where(
+            CreditItemRow.credit_code == entity.credit_code,
+            CreditItemRow.withdrawn.is_(False),
+            CreditItemRow.cleared_at.is_(None),
         )
-    ).all()
-    basic = {CreditDimension(k): Decimal(v) for k, v in entity.basic.items()}
-    domain_items = [
-        CreditItem(CreditItemKind(i.kind), i.occurred_at, i.source_event_id) for i in items
-    ]
-    result = compute_provisional_score(basic, domain_items, credit_rules(), as_of)
+    )
+    rules = await policies.in_force(uow.session)
+    counted = [(kind, occurred_at, source) for kind, occurred_at, source in items]
+    result = provisional(entity.basic, counted, rules, as_of)
     previous = entity.provisional_score
     explanation = explanation_json(result.explanation)
-    if previous == result.score and entity.explanation == explanation:
+    stored = (previous, entity.explanation, entity.policy_version)
+    if stored == (result.score, explanation, result.policy_version):
         return
     entity.provisional_score, entity.provisional_grade = result.score, result.grade.value
     entity.policy_version, entity.explanation = result.policy_version, explanation
@@ -100,6 +111,19 @@ async def recompute(
         )
 
 
+def grade_changed(
+    credit_code: str, before: str | None, grade: str, kind: ScoreKind
+) -> CreditGradeChanged:
+    """The `credit.grade_changed` event of a move from `before` to `grade`."""
+    return CreditGradeChanged(
+        credit_code=credit_code,
+        from_grade=Grade(before) if before else None,
+        to_grade=Grade(grade),
+        kind=kind,
+        changed_at=datetime.now(UTC),
+    )
+
+
 def announce_grade(uow: UnitOfWork, entity: CreditEntity, *, emit: bool = True) -> None:
     """Emit `credit.grade_changed` when the grade supervision acts on has changed."""
     grade, kind = effective_grade(entity)
@@ -108,12 +132,4 @@ def announce_grade(uow: UnitOfWork, entity: CreditEntity, *, emit: bool = True) 
     before = entity.effective_grade
     entity.effective_grade = grade
     if emit:
-        uow.emit(
-            CreditGradeChanged(
-                credit_code=entity.credit_code,
-                from_grade=Grade(before) if before else None,
-                to_grade=Grade(grade),
-                kind=kind,
-                changed_at=datetime.now(UTC),
-            )
-        )
+        uow.emit(grade_changed(entity.credit_code, before, grade, kind))

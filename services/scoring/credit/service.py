@@ -12,7 +12,7 @@ from libs.common.db import UnitOfWork
 from libs.common.errors import Forbidden, NotFound
 from libs.common.events.catalogue.scoring import CreditScoreChanged, Grade, ScoreKind
 from services.scoring import roles
-from services.scoring.credit import scoring
+from services.scoring.credit import policies, scoring
 from services.scoring.credit.models import CreditEntity, CreditItemRow, CreditScoreHistory
 from services.scoring.credit.schemas import (
     BasicInfoCreate,
@@ -26,6 +26,7 @@ from services.scoring.credit.schemas import (
     SupervisionRead,
 )
 from services.scoring.domain.credit import CreditGrade
+from services.scoring.domain.credit_rules import CreditRules
 from services.scoring.domain.supervision import cadence_override, sampling_ratio
 
 
@@ -66,7 +67,7 @@ async def post_basic_info(
     await scoring.recompute(uow, entity, now, "basic_info")
     scoring.announce_grade(uow, entity)
     await uow.commit()
-    return read_model(entity)
+    return read_model(entity, await policies.in_force(uow.session))
 
 
 async def post_official_grade(
@@ -105,13 +106,14 @@ async def post_official_grade(
         )
     scoring.announce_grade(uow, entity)
     await uow.commit()
-    return read_model(entity)
+    return read_model(entity, await policies.in_force(uow.session))
 
 
 async def get_credit(uow: UnitOfWork, user: Principal, credit_code: str) -> CreditRead:
     """An entity's credit as supervision sees it, with both kinds and the explanation."""
     ensure_role(user, *roles.READERS, *roles.REQUESTERS)
-    return read_model(await load_entity(uow, user, credit_code))
+    entity = await load_entity(uow, user, credit_code)
+    return read_model(entity, await policies.in_force(uow.session))
 
 
 async def history(uow: UnitOfWork, user: Principal, credit_code: str) -> list[HistoryRead]:
@@ -138,7 +140,7 @@ async def items(uow: UnitOfWork, user: Principal, credit_code: str) -> list[Cred
     return [CreditItemRead.model_validate(row) for row in rows]
 
 
-def read_model(entity: CreditEntity) -> CreditRead:
+def read_model(entity: CreditEntity, rules: CreditRules) -> CreditRead:
     """The read model of an entity: which kind is shown, and both kinds in full."""
     grade, kind = scoring.effective_grade(entity)
     official = provisional = None
@@ -167,15 +169,15 @@ def read_model(entity: CreditEntity) -> CreditRead:
         score=shown_score,
         official=official,
         provisional=provisional,
-        supervision=_supervision(grade),
+        supervision=_supervision(grade, rules),
         basic={k: Decimal(v) for k, v in entity.basic.items()} if entity.basic else None,
     )
 
 
-def _supervision(grade: str | None) -> SupervisionRead | None:
+def _supervision(grade: str | None, rules: CreditRules) -> SupervisionRead | None:
     if grade is None:
         return None
-    policy = scoring.credit_rules().supervision
+    policy = rules.supervision
     override = cadence_override(CreditGrade(grade), policy)
     return SupervisionRead(
         sampling_ratio_per_quarter=sampling_ratio(CreditGrade(grade), policy),

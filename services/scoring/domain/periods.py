@@ -1,9 +1,11 @@
 """The calendar period a snapshot closes: ISO week, month or quarter holding a day."""
 
 import calendar
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from .cadence import SnapshotCadence
+from .cadence import SnapshotCadence, is_snapshot_day
+
+ONE_DAY = timedelta(days=1)
 
 
 def period_bounds(cadence: SnapshotCadence, day: date) -> tuple[date, date]:
@@ -18,3 +20,20 @@ def period_bounds(cadence: SnapshotCadence, day: date) -> tuple[date, date]:
         last_month = first_month + 2
     last_day = calendar.monthrange(day.year, last_month)[1]
     return date(day.year, first_month, 1), date(day.year, last_month, last_day)
+
+
+def previous_period_day(cadence: SnapshotCadence, day: date) -> date:
+    """A day of the period just before the one holding `day` (its last day)."""
+    return period_bounds(cadence, day)[0] - ONE_DAY
+
+
+def latest_closing_day(cadence: SnapshotCadence, now: datetime, hour: int) -> date:
+    """The latest closing day whose snapshot is due at local time `now` (due from `hour`).
+
+    A Friday's weekly snapshot is due from `hour` that Friday until it is taken, so a
+    scheduler that was down on Friday evening still takes it on Saturday.
+    """
+    day = now.date() if now.hour >= hour else now.date() - ONE_DAY
+    while not is_snapshot_day(cadence, day):
+        day -= ONE_DAY
+    return day

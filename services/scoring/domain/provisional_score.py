@@ -4,6 +4,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from itertools import groupby
 
 from .business_calendar import add_months, ensure_aware, local_date
@@ -57,19 +58,34 @@ def explain_basic_info(
 ) -> list[ExplanationLine]:
     """One line per dimension: its weighted share of the base points, to the cent."""
     _check_basic_info(basic, rules)
+    weights = tuple((d, rules.weights[d]) for d in _DIMENSIONS)
     lines = []
-    for dimension in CreditDimension:
-        value, weight = basic[dimension], rules.weights[dimension]
-        effect = (rules.base_points * weight * value / rules.max_dimension_score).quantize(
-            CENT, ROUND_HALF_UP
-        )
-        text = f"{dimension} {value}/{rules.max_dimension_score} at weight {weight}"
-        lines.append(ExplanationLine(f"basic:{dimension}", effect, f"CR-BASE-{dimension}", text))
+    for dimension, points, source, code, before, after in _basic_terms(
+        rules.base_points, rules.max_dimension_score, weights
+    ):
+        value = basic[dimension]
+        effect = (points * value / rules.max_dimension_score).quantize(CENT, ROUND_HALF_UP)
+        lines.append(ExplanationLine(source, effect, code, f"{before}{value}{after}"))
     return lines
 
 
+_DIMENSIONS = tuple(CreditDimension)
+
+
+@lru_cache(maxsize=16)
+def _basic_terms(
+    base_points: Decimal, max_score: Decimal, weights: tuple[tuple[CreditDimension, Decimal], ...]
+) -> tuple[tuple[CreditDimension, Decimal, str, str, str, str], ...]:
+    """Per dimension: base points × weight, and the fixed parts of its line (rescoring
+    200,000 entities computes them a million times otherwise)."""
+    return tuple(
+        (d, base_points * w, f"basic:{d}", f"CR-BASE-{d}", f"{d} ", f"/{max_score} at weight {w}")
+        for d, w in weights
+    )
+
+
 def _check_basic_info(basic: Mapping[CreditDimension, Decimal], rules: BasicInfoRules) -> None:
-    missing = set(CreditDimension) - set(basic)
+    missing = set(_DIMENSIONS) - set(basic)
     if missing:
         raise InvalidCreditInput(f"basic credit information lacks {sorted(missing)}")
     for dimension, value in basic.items():

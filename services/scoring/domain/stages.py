@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from pydantic import Field, model_validator
 
-from .business_calendar import MonthDayField
+from .business_calendar import MonthDay, MonthDayField
 from .errors import InvalidProgress, UnknownStage
 from .explanation import ExplanationLine, total_effect
 from .policy_base import PolicyModel
@@ -42,8 +43,7 @@ class Stage(PolicyModel):
 
     def dates_in(self, year: int) -> tuple[date, date]:
         """First and last day of the stage in campaign `year`; a stage may run into the next."""
-        ends_year = year + 1 if self.ends < self.starts else year
-        return self.starts.in_year(year), self.ends.in_year(ends_year)
+        return _dates(self.starts, self.ends, year)
 
 
 class StageFormula(PolicyModel):
@@ -111,6 +111,12 @@ def score_stages(formula: StageFormula, progress: Mapping[str, Decimal]) -> Stag
     subtotal = total_effect(lines)
     lines += _bound_line("total", subtotal, formula.total_floor, formula.total_ceiling)
     return StageScores(by_stage, total_effect(lines), tuple(lines))
+
+
+@lru_cache(maxsize=1024)
+def _dates(starts: MonthDay, ends: MonthDay, year: int) -> tuple[date, date]:
+    ends_year = year + 1 if ends < starts else year
+    return starts.in_year(year), ends.in_year(ends_year)
 
 
 def stage_on(formula: StageFormula, year: int, day: date) -> Stage | None:

@@ -2,47 +2,48 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db import UnitOfWork
-from libs.common.events.envelope import Envelope
-from services.scoring.eventlog.models import EventLog
+from libs.common.events import registry
+from libs.common.events.envelope import Event
+
+_SELECT = """
+    SELECT seq, event_id, type, subject, CAST(envelope -> 'data' AS text) AS data
+      FROM event_log WHERE seq > :after {filter} ORDER BY seq LIMIT :limit
+"""
+_ALL = text(_SELECT.format(filter=""))
+_OF_TYPES = text(_SELECT.format(filter="AND type = ANY(CAST(:types AS text[]))"))
 
 
-async def record(uow: UnitOfWork, envelope: Envelope) -> None:
-    """Append an applied envelope to the event log, in the handler's transaction."""
-    await uow.session.execute(
-        pg_insert(EventLog)
-        .values(
-            event_id=uuid.UUID(envelope.id),
-            type=envelope.type,
-            subject=envelope.subject,
-            time=envelope.time,
-            envelope=envelope.model_dump(mode="json", exclude_none=True),
-        )
-        .on_conflict_do_nothing(index_elements=["event_id"])
-    )
+@dataclass(frozen=True)
+class Logged:
+    """A logged event, parsed: its id and its catalogue model."""
+
+    event_id: str
+    event: Event
 
 
-async def replay(session: AsyncSession, batch: int = 2000) -> AsyncIterator[Envelope]:
-    """Every logged envelope in application order, read in batches."""
+async def replay(
+    session: AsyncSession, batch: int = 5000, types: tuple[str, ...] | None = None
+) -> AsyncIterator[list[Logged]]:
+    """Every logged event in application order (of `types` only, if given), in batches."""
     after = 0
+    query, params = (_ALL, {}) if types is None else (_OF_TYPES, {"types": list(types)})
     while True:
-        rows = (
-            await session.execute(
-                select(EventLog.seq, EventLog.envelope)
-                .where(EventLog.seq > after)
-                .order_by(EventLog.seq)
-                .limit(batch)
-            )
-        ).all()
+        rows = (await session.execute(query, {**params, "after": after, "limit": batch})).all()
         if not rows:
             return
-        for row in rows:
-            yield Envelope.model_validate(row.envelope)
+        yield [Logged(str(r.event_id), parse_data(r.type, r.subject, r.data)) for r in rows]
         after = rows[-1].seq
+
+
+def parse_data(event_type: str, subject: str, data: str) -> Event:
+    """An event from its logged type and JSON data (checked against its subject)."""
+    event = registry.model_for(event_type).model_validate_json(data)
+    if event.subject() != subject:
+        raise registry.SubjectMismatch(f"{event_type}: subject {subject!r} is not the data's")
+    return event

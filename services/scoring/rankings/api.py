@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from libs.common.deps import CurrentUser, UnitOfWorkDep
+from services.scoring.domain.cadence import SnapshotCadence
 from services.scoring.rankings import service
 from services.scoring.rankings.schemas import RankingRead
 
@@ -21,6 +22,10 @@ async def get_ranking(
     uow: UnitOfWorkDep,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = 100,
+    cadence: Annotated[
+        SnapshotCadence | None,
+        Query(description="Movement since this cadence's latest snapshot (default weekly)."),
+    ] = None,
 ) -> RankingRead:
     """The pool's live ranking, best first: score, rank, movement and explanation per unit."""
-    return await service.live_ranking(uow, user, code, pool, offset, limit)
+    return await service.live_ranking(uow, user, code, pool, offset, limit, cadence)

@@ -2,43 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from libs.common.events.catalogue.enrollment import (
     PaymentRecorded,
     PaymentReversed,
     ProgressChanged,
+    TaskKind,
 )
 from libs.common.events.catalogue.grid import InspectionRecorded
 from libs.common.events.catalogue.hazards import HazardClosed, HazardOverdue
 from libs.common.events.envelope import Event
+from services.scoring.domain.live_metric import MetricChange
 from services.scoring.domain.metrics import MetricKind
 
-ONE = Decimal(1)
-
-
-@dataclass(frozen=True)
-class MetricChange:
-    """An increment (`delta`) or a new reading (`set_*`) of a unit's metric at `at`.
-
-    `exact_unit` changes apply to that unit only (enrollment reports progress for every
-    level itself); the others also count for the campaigns ranking the unit's ancestors.
-    """
-
-    metric: MetricKind
-    unit_code: str
-    at: datetime
-    scheme: str | None = None
-    year: int | None = None
-    delta: Decimal = Decimal(0)
-    amount_delta: Decimal = Decimal(0)
-    set_value: Decimal | None = None
-    set_amount: Decimal | None = None
-    set_task: Decimal | None = None
-    exact_unit: bool = False
-
+ONE, ZERO = Decimal(1), Decimal(0)
 
 METRIC_EVENTS: dict[MetricKind, tuple[str, ...]] = {
     MetricKind.DEPOSITED_ENROLLMENTS: (ProgressChanged.type,),
@@ -53,49 +33,73 @@ METRIC_EVENTS: dict[MetricKind, tuple[str, ...]] = {
 
 def change_of(event: Event) -> MetricChange | None:
     """The metric change an event implies, or None."""
-    if isinstance(event, ProgressChanged):
-        return MetricChange(
-            MetricKind.DEPOSITED_ENROLLMENTS,
-            event.unit_code,
-            event.as_of,
-            event.scheme,
-            event.year,
-            set_value=Decimal(event.completed_persons),
-            set_amount=event.deposited_amount,
-            set_task=event.task,
-            exact_unit=True,
-        )
-    if isinstance(event, PaymentRecorded):
-        return MetricChange(
-            MetricKind.MONEY_COLLECTED,
-            event.unit_code,
-            event.paid_at,
-            event.scheme,
-            event.year,
-            delta=event.amount,
-            amount_delta=event.amount,
-        )
-    if isinstance(event, PaymentReversed):
-        return MetricChange(
-            MetricKind.MONEY_COLLECTED,
-            event.unit_code,
-            event.reversed_at,
-            event.scheme,
-            event.year,
-            delta=-event.amount,
-            amount_delta=-event.amount,
-        )
-    if isinstance(event, HazardClosed) and event.on_time:
-        return MetricChange(MetricKind.HAZARDS_CLOSED_ON_TIME, event.unit_code, event.closed_at)
-    if isinstance(event, HazardOverdue):
-        return MetricChange(MetricKind.OVERDUE_HAZARDS, event.unit_code, event.detected_at)
-    if isinstance(event, InspectionRecorded):
-        return MetricChange(MetricKind.INSPECTIONS_ON_TIME, event.unit_code, event.inspected_at)
-    return None
+    derive = _CHANGES.get(type(event))  # by exact type: a replay derives millions of events
+    return derive(event) if derive is not None else None
 
 
-def with_delta(change: MetricChange) -> MetricChange:
-    """A counting change gets its default increment of one."""
-    if change.delta or change.set_value is not None or change.amount_delta:
-        return change
-    return MetricChange(**{**change.__dict__, "delta": ONE})
+def _progress(event: ProgressChanged) -> MetricChange:
+    # A money task is met by yuan deposited, a persons task by persons completed.
+    persons = Decimal(event.completed_persons)
+    done = event.deposited_amount if event.task_kind is TaskKind.AMOUNT else persons
+    return MetricChange(
+        MetricKind.DEPOSITED_ENROLLMENTS,
+        event.unit_code,
+        event.as_of,
+        event.scheme,
+        event.year,
+        set_value=done,
+        set_amount=event.deposited_amount,
+        set_persons=persons,
+        set_task=event.task,
+        exact_unit=True,
+    )
+
+
+def _paid(event: PaymentRecorded) -> MetricChange:
+    return MetricChange(
+        MetricKind.MONEY_COLLECTED,
+        event.unit_code,
+        event.paid_at,
+        event.scheme,
+        event.year,
+        delta=event.amount,
+        amount_delta=event.amount,
+        persons_delta=ONE if event.completes_person else ZERO,
+    )
+
+
+def _reversed(event: PaymentReversed) -> MetricChange:
+    return MetricChange(
+        MetricKind.MONEY_COLLECTED,
+        event.unit_code,
+        event.reversed_at,
+        event.scheme,
+        event.year,
+        delta=-event.amount,
+        amount_delta=-event.amount,
+        persons_delta=-ONE if event.reopens_person else ZERO,
+    )
+
+
+def _closed(event: HazardClosed) -> MetricChange | None:
+    if not event.on_time:
+        return None
+    return MetricChange(MetricKind.HAZARDS_CLOSED_ON_TIME, event.unit_code, event.closed_at)
+
+
+def _overdue(event: HazardOverdue) -> MetricChange:
+    return MetricChange(MetricKind.OVERDUE_HAZARDS, event.unit_code, event.detected_at)
+
+
+def _inspected(event: InspectionRecorded) -> MetricChange:
+    return MetricChange(MetricKind.INSPECTIONS_ON_TIME, event.unit_code, event.inspected_at)
+
+
+_CHANGES: dict[type[Event], Callable[[Any], MetricChange | None]] = {
+    ProgressChanged: _progress,
+    PaymentRecorded: _paid,
+    PaymentReversed: _reversed,
+    HazardClosed: _closed,
+    HazardOverdue: _overdue,
+    InspectionRecorded: _inspected,
+}

@@ -1,146 +1,260 @@
-"""Live metrics: apply an event's change to the affected campaign units and rescore them."""
+"""Live metrics: apply many metric changes to the campaign units they concern, set-based.
+
+A batch of changes costs a fixed number of statements whatever its size: find the target
+units, lock their pools (sorted), read the units, apply the changes in order in memory,
+write back only the rows that changed in one UPDATE, re-rank the pools whose scores moved.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
-from libs.common.db import UnitOfWork
-from libs.common.events import registry
-from libs.common.events.envelope import Envelope
 from libs.common.identifiers import ancestors
-from services.scoring.campaigns.models import Campaign, CampaignUnit
-from services.scoring.campaigns.policies import policy_of
+from services.scoring.campaigns.models import Campaign
+from services.scoring.campaigns.policies import parse_stored
 from services.scoring.credit.scoring import explanation_json
-from services.scoring.domain.business_calendar import local_date
 from services.scoring.domain.campaign_policy import CampaignPolicy
-from services.scoring.domain.explanation import ExplanationLine
-from services.scoring.domain.formulas import FormulaKind, score_count, score_rate
-from services.scoring.domain.metrics import MetricKind
-from services.scoring.domain.progress import progress_fraction
-from services.scoring.domain.stages import score_stages, stage_on
-from services.scoring.eventlog.models import EventLog
+from services.scoring.domain.live_metric import (
+    MetricChange,
+    UnitMetric,
+    apply_metric_change,
+    score_unit,
+)
 from services.scoring.rankings import ranks
-from services.scoring.rankings.changes import METRIC_EVENTS, MetricChange, change_of, with_delta
 
-PROGRESS_PLACES = Decimal("0.000001")
-SCORE_PLACES = Decimal("0.0001")
+Key = tuple[str, str]
+
+_TARGETS = """
+    FROM campaign_unit
+   WHERE (campaign, unit_code) IN
+         (SELECT * FROM unnest(CAST(:campaigns AS text[]), CAST(:units AS text[])))
+"""
+_POOLS = text("SELECT campaign, unit_code, pool" + _TARGETS)
+_UNITS = text(
+    "SELECT campaign, unit_code, pool, task, value, amount, persons, progress, stage_progress,"
+    " completed_at, last_event_at, reading_as_of, score, explanation" + _TARGETS
+)
+_WRITE = text(
+    """
+    UPDATE campaign_unit AS cu
+       SET task = v.task, value = v.value, amount = v.amount, persons = v.persons,
+           progress = v.progress, stage_progress = CAST(v.stage_progress AS jsonb),
+           completed_at = v.completed_at, last_event_at = v.last_event_at,
+           reading_as_of = v.reading_as_of, score = v.score,
+           explanation = CAST(v.explanation AS jsonb)
+      FROM unnest(CAST(:campaigns AS text[]), CAST(:units AS text[]),
+                  CAST(:task AS numeric[]), CAST(:value AS numeric[]),
+                  CAST(:amount AS numeric[]), CAST(:persons AS numeric[]),
+                  CAST(:progress AS numeric[]), CAST(:stage_progress AS text[]),
+                  CAST(:completed_at AS timestamptz[]), CAST(:last_event_at AS timestamptz[]),
+                  CAST(:reading_as_of AS timestamptz[]), CAST(:score AS numeric[]),
+                  CAST(:explanation AS text[]))
+           AS v(campaign, unit_code, task, value, amount, persons, progress, stage_progress,
+                completed_at, last_event_at, reading_as_of, score, explanation)
+     WHERE cu.campaign = v.campaign AND cu.unit_code = v.unit_code
+    """
+)
+_METRIC_FIELDS = (
+    "task",
+    "value",
+    "amount",
+    "persons",
+    "progress",
+    "stage_progress",
+    "completed_at",
+    "last_event_at",
+    "reading_as_of",
+)
 
 
-async def apply_change(uow: UnitOfWork, change: MetricChange, only: str | None = None) -> int:
-    """Move the metric of every campaign unit the change concerns; return how many moved."""
-    change = with_delta(change)
-    codes = (
-        [change.unit_code]
-        if change.exact_unit
-        else [change.unit_code, *ancestors(change.unit_code)]
-    )
-    year = change.year if change.year is not None else local_date(change.at).year
-    query = (
-        select(CampaignUnit, Campaign)
-        .join(Campaign, Campaign.code == CampaignUnit.campaign)
-        .where(
-            CampaignUnit.unit_code.in_(codes),
-            Campaign.metric == change.metric.value,
-            Campaign.active.is_(True),
-            Campaign.year == year,
-        )
-        .order_by(CampaignUnit.campaign, CampaignUnit.pool, CampaignUnit.unit_code)
-    )
-    if change.scheme is not None:
-        query = query.where((Campaign.scheme.is_(None)) | (Campaign.scheme == change.scheme))
+@dataclass(frozen=True)
+class LiveCampaign:
+    """What matching a change to a campaign needs."""
+
+    code: str
+    metric: str
+    year: int
+    scheme: str | None
+    policy: CampaignPolicy
+
+
+def active_campaigns(session: Session, only: str | None = None) -> list[LiveCampaign]:
+    """The active campaigns (or just `only`) with their parsed policies."""
+    c = Campaign
+    query = select(c.code, c.metric, c.year, c.scheme, c.policy).where(c.active.is_(True))
     if only is not None:
-        query = query.where(Campaign.code == only)
-    found = (await uow.session.execute(query)).all()
-    for row, campaign in found:
-        await ranks.touch_pool(uow.session, campaign.code, row.pool)
-    for row, campaign in found:
-        await uow.session.refresh(row, with_for_update=True)
-        policy = policy_of(campaign)
-        update_unit(row, change, policy, campaign.year)
-        rescore(row, policy)
-    return len(found)
+        query = query.where(c.code == only)
+    return [
+        LiveCampaign(r.code, r.metric, r.year, r.scheme, parse_stored(r.policy))
+        for r in session.execute(query)
+    ]
 
 
-def update_unit(row: CampaignUnit, change: MetricChange, policy: CampaignPolicy, year: int) -> None:
-    """Apply a change to a unit's metric, progress, stage readings and completion."""
-    previous = row.progress
-    row.value = (change.set_value if change.set_value is not None else row.value) + change.delta
-    row.amount = (
-        change.set_amount if change.set_amount is not None else row.amount
-    ) + change.amount_delta
-    if change.set_task is not None and change.set_task > 0:
-        row.task = change.set_task
-    row.progress = (
-        progress_fraction(max(row.value, Decimal(0)), row.task).quantize(PROGRESS_PLACES)
-        if row.task > 0
-        else Decimal(0)
-    )
-    if policy.stages is not None:
-        _record_stage(row, policy, year, change, previous)
-    row.completed_at = _completion(row, policy, change)
-    row.last_event_at = change.at
+@lru_cache(maxsize=65_536)
+def _with_ancestors(code: str) -> tuple[str, ...]:
+    return (code, *ancestors(code))
 
 
-def _record_stage(
-    row: CampaignUnit, policy: CampaignPolicy, year: int, change: MetricChange, previous: Decimal
+def targets(
+    changes: Sequence[MetricChange], campaigns: Sequence[LiveCampaign]
+) -> dict[Key, list[MetricChange]]:
+    """(campaign, unit) → the changes concerning it, in order (units may not be ranked)."""
+    plan: dict[Key, list[MetricChange]] = defaultdict(list)
+    by_metric: dict[tuple[str, int], list[LiveCampaign]] = defaultdict(list)
+    for campaign in campaigns:
+        by_metric[(campaign.metric, campaign.year)].append(campaign)
+    for change in changes:
+        concerned = by_metric.get((change.metric.value, change.campaign_year()))
+        if not concerned:
+            continue
+        codes = (change.unit_code,) if change.exact_unit else _with_ancestors(change.unit_code)
+        for campaign in concerned:
+            if change.scheme is not None and campaign.scheme not in (None, change.scheme):
+                continue
+            for code in codes:
+                plan[(campaign.code, code)].append(change)
+    return plan
+
+
+@dataclass
+class _Unit:
+    pool: str
+    stored: UnitMetric
+    score: Decimal
+    explanation: list[dict[str, str]]
+    metric: UnitMetric
+
+
+class WorkingSet:
+    """Campaign units read once (their pools locked first) and changed in memory.
+
+    The live path uses one per transaction; a rebuild keeps one for the whole replay and
+    writes every unit once at the end.
+    """
+
+    def __init__(self, session: Session, only: str | None = None) -> None:
+        self.campaigns = {c.code: c for c in active_campaigns(session, only)}
+        self.units: dict[Key, _Unit] = {}
+        self._absent: set[Key] = set()
+
+    def apply(self, session: Session, changes: Sequence[MetricChange]) -> int:
+        """Apply changes in order; return how many ranked units they concerned."""
+        plan = targets(changes, list(self.campaigns.values()))
+        self._load(session, [k for k in plan if k not in self.units and k not in self._absent])
+        moved = 0
+        for key, concerning in plan.items():
+            unit = self.units.get(key)
+            if unit is None:
+                continue
+            campaign = self.campaigns[key[0]]
+            metric = unit.metric
+            for change in concerning:
+                metric = apply_metric_change(metric, change, campaign.policy, campaign.year)
+            unit.metric = metric
+            moved += 1
+        return moved
+
+    def _load(self, session: Session, keys: list[Key]) -> None:
+        if not keys:
+            return
+        params = _params(sorted(keys))
+        ranks.lock_pools(session, ((r.campaign, r.pool) for r in session.execute(_POOLS, params)))
+        for row in session.execute(_UNITS, params):
+            metric = _metric_of(row)
+            key = (row.campaign, row.unit_code)
+            self.units[key] = _Unit(row.pool, metric, row.score, row.explanation, metric)
+        self._absent.update(k for k in keys if k not in self.units)
+
+    def flush(self, session: Session, *, rerank: bool = True) -> None:
+        """Write back the units that changed; re-rank the pools whose scores moved."""
+        written: dict[str, list[Any]] = defaultdict(list)
+        moved_pools: set[Key] = set()
+        for (code, unit_code), unit in self.units.items():
+            if unit.metric is unit.stored:
+                continue
+            score, lines = score_unit(unit.metric, self.campaigns[code].policy)
+            explanation = explanation_json(lines)
+            unchanged = (unit.stored, unit.score, unit.explanation)
+            if unchanged == (unit.metric, score, explanation):
+                continue
+            if score != unit.score:
+                moved_pools.add((code, unit.pool))
+            _collect(written, code, unit_code, unit.metric, score, explanation)
+            unit.stored, unit.score, unit.explanation = unit.metric, score, explanation
+        if written:
+            session.execute(_WRITE, written)
+        for campaign_code, pool in sorted(moved_pools) if rerank else ():
+            ranks.rerank(session, campaign_code, pool)
+
+
+def apply_changes(
+    session: Session,
+    changes: Sequence[MetricChange],
+    only: str | None = None,
+    *,
+    rerank: bool = True,
+) -> int:
+    """Apply changes in order to every campaign unit they concern; return the units moved."""
+    if not changes:
+        return 0
+    working = WorkingSet(session, only)
+    moved = working.apply(session, changes)
+    working.flush(session, rerank=rerank)
+    return moved
+
+
+async def apply_changes_now(
+    session: AsyncSession, changes: Sequence[MetricChange], only: str | None = None
+) -> int:
+    """`apply_changes` from async code (campaign seeding)."""
+    moved: int = await session.run_sync(apply_changes, changes, only)
+    return moved
+
+
+def reset_units(session: Session) -> None:
+    """Every campaign unit back to nothing achieved against its defined task, rescored."""
+    stored = session.execute(select(Campaign.code, Campaign.policy))
+    policies = {r.code: parse_stored(r.policy) for r in stored}
+    rows = session.execute(text("SELECT campaign, unit_code, defined_task FROM campaign_unit"))
+    written: dict[str, list[Any]] = defaultdict(list)
+    for row in rows:
+        metric = UnitMetric(task=row.defined_task)
+        score, lines = score_unit(metric, policies[row.campaign])
+        _collect(written, row.campaign, row.unit_code, metric, score, explanation_json(lines))
+    if written:
+        session.execute(_WRITE, written)
+
+
+def _params(keys: Sequence[Key]) -> dict[str, list[str]]:
+    return {"campaigns": [k[0] for k in keys], "units": [k[1] for k in keys]}
+
+
+def _metric_of(row: Any) -> UnitMetric:
+    return UnitMetric(**{name: getattr(row, name) for name in _METRIC_FIELDS})
+
+
+def _collect(
+    written: dict[str, list[Any]],
+    campaign: str,
+    unit_code: str,
+    metric: UnitMetric,
+    score: Any,
+    explanation: list[dict[str, str]],
 ) -> None:
-    assert policy.stages is not None
-    stage = stage_on(policy.stages, year, local_date(change.at))
-    if stage is None:
-        return
-    readings = dict(row.stage_progress or {})
-    for earlier in policy.stages.stages:
-        if earlier.code == stage.code:
-            break
-        readings.setdefault(earlier.code, str(previous))
-    readings[stage.code] = str(row.progress)
-    row.stage_progress = readings
-
-
-def _completion(row: CampaignUnit, policy: CampaignPolicy, change: MetricChange) -> datetime | None:
-    awards = policy.date_bucket_awards
-    required = awards.required_rate if awards else Decimal(1)
-    per_capita = row.amount / row.value if row.value > 0 else Decimal(0)
-    complete = row.task > 0 and row.progress >= required
-    if awards is not None and policy.metric is MetricKind.DEPOSITED_ENROLLMENTS:
-        complete = complete and per_capita >= awards.min_per_capita
-    if not complete:
-        return None
-    return row.completed_at or change.at
-
-
-def rescore(row: CampaignUnit, policy: CampaignPolicy) -> None:
-    """The unit's score and its explanation under the campaign formula."""
-    lines: tuple[ExplanationLine, ...]
-    source = f"metric:{policy.metric.value}"
-    if policy.formula is FormulaKind.STAGE and policy.stages is not None:
-        readings = {code: Decimal(v) for code, v in (row.stage_progress or {}).items()}
-        result = score_stages(policy.stages, readings)
-        score, lines = result.total, result.explanation
-    elif policy.formula is FormulaKind.RATE:
-        score = score_rate(max(row.value, Decimal(0)), row.task) if row.task > 0 else Decimal(0)
-        lines = (ExplanationLine(source, score, "RATE", f"{row.value} of task {row.task}"),)
-    else:
-        score = score_count(int(row.value), policy.metric)
-        better = "more" if policy.metric.higher_is_better else "fewer"
-        text = f"{row.value} counted ({better} is better)"
-        lines = (ExplanationLine(source, score, "COUNT", text),)
-    row.score = score.quantize(SCORE_PLACES)
-    row.explanation = explanation_json(lines)
-
-
-async def seed_campaign(uow: UnitOfWork, campaign: Campaign) -> None:
-    """Apply every logged event of the campaign's metric to a new campaign, in order."""
-    types = METRIC_EVENTS[MetricKind(campaign.metric)]
-    if not types:
-        return
-    rows = await uow.session.scalars(
-        select(EventLog.envelope).where(EventLog.type.in_(types)).order_by(EventLog.seq)
-    )
-    for data in rows.all():
-        change = change_of(registry.parse(Envelope.model_validate(data)))
-        if change is not None:
-            await apply_change(uow, change, only=campaign.code)
+    written["campaigns"].append(campaign)
+    written["units"].append(unit_code)
+    for name in _METRIC_FIELDS:
+        value = getattr(metric, name)
+        written[name].append(json.dumps(dict(value)) if name == "stage_progress" else value)
+    written["score"].append(score)
+    written["explanation"].append(json.dumps(explanation, ensure_ascii=False))

@@ -1,18 +1,20 @@
-"""Pool ranks: recomputed in SQL once per transaction for every pool that changed.
+"""Pool ranks: recomputed in SQL, once per transaction, for every pool whose scores moved.
 
-A handler marks the pools it touched and takes a per-pool advisory lock (so two batches
-never rank one pool from different views); just before the transaction commits, each
-dirty pool is re-ranked with one window-function UPDATE. A consumer batch of 500 events
-into one pool therefore ranks it once, not 500 times.
+Every writer of a pool's metrics first takes the pool's advisory lock (held to commit), so
+two transactions never rank one pool from different views. A transaction takes all the
+locks it needs at once, in one order (by lock key), so two replicas never deadlock on them.
+Re-ranking is one window-function UPDATE that writes only the rows whose place changed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
-DIRTY = "scoring.dirty_pools"
+LOCKED = "scoring.locked_pools"
 LOCK_NAMESPACE = 7_401_004
 
 _RERANK = text(
@@ -29,29 +31,37 @@ _RERANK = text(
            IS DISTINCT FROM (r.rank, r.rank_from_bottom, r.pool_size)
     """
 )
-_LOCK = text("SELECT pg_advisory_xact_lock(:namespace, hashtext(:key))")
+# Sorted by the lock id itself, so that two keys whose hashes collide still sort together.
+_LOCK = text(
+    """
+    SELECT pg_advisory_xact_lock(:namespace, id)
+      FROM (SELECT DISTINCT hashtext(key) AS id
+              FROM unnest(CAST(:keys AS text[])) AS key ORDER BY 1) AS ids
+    """
+)
 
 
-async def touch_pool(session: AsyncSession, campaign: str, pool: str) -> None:
-    """Lock a pool for this transaction and re-rank it before the transaction commits."""
-    dirty: set[tuple[str, str]] = session.info.setdefault(DIRTY, set())
-    if (campaign, pool) in dirty:
+def lock_pools(session: Session, pools: Iterable[tuple[str, str]]) -> None:
+    """Take the advisory locks of the pools this transaction does not hold yet, in order."""
+    held: set[tuple[str, str]] = session.info.setdefault(LOCKED, set())
+    wanted = sorted(set(pools) - held)
+    if not wanted:
         return
-    await session.execute(_LOCK, {"namespace": LOCK_NAMESPACE, "key": f"{campaign}/{pool}"})
-    dirty.add((campaign, pool))
-    if not event.contains(session.sync_session, "before_commit", _rerank_before_commit):
-        event.listen(session.sync_session, "before_commit", _rerank_before_commit)
+    keys = [f"{campaign}/{pool}" for campaign, pool in wanted]
+    session.execute(_LOCK, {"namespace": LOCK_NAMESPACE, "keys": keys})
+    held.update(wanted)
+    if not event.contains(session, "after_transaction_end", _forget_locks):
+        event.listen(session, "after_transaction_end", _forget_locks)
 
 
-def _rerank_before_commit(session: Session) -> None:
-    dirty: set[tuple[str, str]] = session.info.pop(DIRTY, set())
-    for campaign, pool in sorted(dirty):
-        session.execute(_RERANK, {"campaign": campaign, "pool": pool})
+def _forget_locks(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the transaction ended: its advisory locks are gone
+        session.info.pop(LOCKED, None)
 
 
-async def rerank_pool(session: AsyncSession, campaign: str, pool: str) -> None:
-    """Re-rank one pool now."""
-    await session.execute(_RERANK, {"campaign": campaign, "pool": pool})
+def rerank(session: Session, campaign: str, pool: str) -> None:
+    """Re-rank one pool now (its lock held)."""
+    session.execute(_RERANK, {"campaign": campaign, "pool": pool})
 
 
 async def rerank_campaign(session: AsyncSession, campaign: str) -> None:
@@ -60,4 +70,4 @@ async def rerank_campaign(session: AsyncSession, campaign: str) -> None:
         text("SELECT DISTINCT pool FROM campaign_unit WHERE campaign = :c"), {"c": campaign}
     )
     for pool in sorted(pools):
-        await rerank_pool(session, campaign, pool)
+        await session.execute(_RERANK, {"campaign": campaign, "pool": pool})

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -28,6 +29,7 @@ class RankingSnapshot(Base):
     __tablename__ = "ranking_snapshot"
     __table_args__ = (
         UniqueConstraint("campaign", "cadence", "period", name="uq_ranking_snapshot_period"),
+        Index("ix_ranking_snapshot_series", "campaign", "cadence", "period_end"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)

@@ -1,14 +1,17 @@
-"""The scheduled job that takes each campaign's snapshots on their days, once across replicas.
+"""The scheduled job that takes each campaign's snapshots, once across replicas.
 
-Every replica runs it; the unique key (campaign, cadence, period) makes the first insert win
-and the others find the snapshot taken, so nothing is taken twice and no leader is needed.
+Every replica runs it. At each tick it looks, per campaign and cadence, at the latest
+period that has closed (a Friday, a month or quarter end, from 18:00 Asia/Shanghai): if its
+snapshot is missing, even days later because the service was down, it takes it now. The
+unique key (campaign, cadence, period) makes the first insert win; a replica racing for
+the same snapshot waits for that insert's transaction and then finds the snapshot taken.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 from sqlalchemy import select
 
@@ -18,7 +21,7 @@ from libs.common.service import Runtime
 from services.scoring.campaigns.models import Campaign
 from services.scoring.campaigns.policies import policy_of
 from services.scoring.domain.business_calendar import SHANGHAI
-from services.scoring.domain.cadence import is_snapshot_day
+from services.scoring.domain.periods import latest_closing_day
 from services.scoring.snapshots import service
 
 log = get_logger(__name__)
@@ -45,10 +48,8 @@ class SnapshotScheduler:
                 await asyncio.wait_for(self.stop.wait(), self.interval)
 
     async def tick(self, now: datetime | None = None) -> int:
-        """Take the snapshots due at `now`; return how many were newly taken."""
+        """Take the snapshots due at `now` and not taken yet; return how many were taken."""
         local = (now or datetime.now(UTC)).astimezone(SHANGHAI)
-        if local.hour < SNAPSHOT_HOUR:
-            return 0
         async with self.runtime.sessions() as session:
             codes = (
                 await session.scalars(select(Campaign.code).where(Campaign.active.is_(True)))
@@ -65,10 +66,10 @@ class SnapshotScheduler:
             if campaign is None or not campaign.active:  # re-check when acting
                 return 0
             for cadence in policy_of(campaign).cadences:
-                if is_snapshot_day(cadence, local.date()):
-                    _, created = await service.take(
-                        uow, campaign, cadence, local.date(), "scheduler"
-                    )
-                    taken += created
+                closing = latest_closing_day(cadence, local, SNAPSHOT_HOUR)
+                if datetime.combine(closing, time(SNAPSHOT_HOUR), SHANGHAI) < campaign.created_at:
+                    continue  # that period closed before the campaign existed
+                _, created = await service.take(uow, campaign, cadence, closing, "scheduler")
+                taken += created
             await uow.commit()
         return taken

@@ -6,8 +6,9 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import insert, literal, select, update
+from sqlalchemy import insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import aliased
 
 from libs.common.auth import Principal, ensure_role
 from libs.common.db import UnitOfWork
@@ -75,45 +76,65 @@ async def take(
         )
         assert existing is not None
         return existing, False
-    await _freeze_entries(uow, campaign.code, snapshot_id)
     snapshot = await uow.session.get(RankingSnapshot, snapshot_id)
     assert snapshot is not None
+    await _freeze_entries(uow, snapshot)
     await triggers.evaluate(uow, campaign, snapshot)
     await _publish(uow, snapshot, cadence)
     return snapshot, True
 
 
-async def _freeze_entries(uow: UnitOfWork, code: str, snapshot_id: uuid.UUID) -> None:
-    cu = CampaignUnit
-    await uow.session.execute(
-        insert(SnapshotEntry).from_select(
-            [
-                "snapshot_id",
-                "unit_code",
-                "name",
-                "pool",
-                "score",
-                "progress",
-                "rank",
-                "rank_from_bottom",
-                "pool_size",
-                "movement",
-            ],
-            select(
-                literal(snapshot_id),
-                cu.unit_code,
-                cu.name,
-                cu.pool,
-                cu.score,
-                cu.progress,
-                cu.rank,
-                cu.rank_from_bottom,
-                cu.pool_size,
-                cu.snapshot_rank - cu.rank,
-            ).where(cu.campaign == code),
+async def _freeze_entries(uow: UnitOfWork, snapshot: RankingSnapshot) -> None:
+    """Copy the live ranking; movement is against the previous snapshot of the cadence."""
+    cu, se = CampaignUnit, SnapshotEntry
+    previous = await previous_snapshot_id(uow, snapshot)
+    before = aliased(SnapshotEntry)
+    # A primary-key lookup per unit: no join plan to go quadratic on a fresh snapshot's rows.
+    previous_rank = (
+        select(before.rank)
+        .where(
+            before.snapshot_id == previous,
+            before.unit_code == cu.unit_code,
+            before.pool == cu.pool,
         )
+        .scalar_subquery()
+        if previous is not None
+        else literal(None, cu.rank.type)
     )
-    await uow.session.execute(update(cu).where(cu.campaign == code).values(snapshot_rank=cu.rank))
+    source = select(
+        literal(snapshot.id),
+        cu.unit_code,
+        cu.name,
+        cu.pool,
+        cu.score,
+        cu.progress,
+        cu.rank,
+        cu.rank_from_bottom,
+        cu.pool_size,
+        previous_rank - cu.rank,
+    ).where(cu.campaign == snapshot.campaign)
+    columns = ["snapshot_id", "unit_code", "name", "pool", "score", "progress", "rank"]
+    columns += ["rank_from_bottom", "pool_size", "movement"]
+    await uow.session.execute(insert(se).from_select(columns, source))
+
+
+async def previous_snapshot_id(uow: UnitOfWork, snapshot: RankingSnapshot) -> uuid.UUID | None:
+    """The latest earlier snapshot of the same campaign and cadence (adjacent or not)."""
+    cadence = SnapshotCadence(snapshot.cadence)
+    found = await latest_snapshot(uow, snapshot.campaign, cadence, before=snapshot.period_end)
+    return found[0] if found else None
+
+
+async def latest_snapshot(
+    uow: UnitOfWork, campaign: str, cadence: SnapshotCadence, before: date | None = None
+) -> tuple[uuid.UUID, str] | None:
+    """Id and period of the newest snapshot of a campaign's cadence (ending before `before`)."""
+    rs = RankingSnapshot
+    query = select(rs.id, rs.period).where(rs.campaign == campaign, rs.cadence == cadence.value)
+    if before is not None:
+        query = query.where(rs.period_end < before)
+    row = (await uow.session.execute(query.order_by(rs.period_end.desc()).limit(1))).first()
+    return (row.id, row.period) if row else None
 
 
 async def _publish(uow: UnitOfWork, snapshot: RankingSnapshot, cadence: SnapshotCadence) -> None:

@@ -16,7 +16,8 @@ from libs.common.events.catalogue.scoring import TriggerKind as EventTriggerKind
 from services.scoring.campaigns.models import Campaign
 from services.scoring.campaigns.policies import policy_of
 from services.scoring.campaigns.service import load_campaign
-from services.scoring.domain.cadence import SnapshotCadence
+from services.scoring.domain.cadence import SnapshotCadence, period_key
+from services.scoring.domain.periods import previous_period_day
 from services.scoring.domain.ranking import RankedUnit, Snapshot
 from services.scoring.domain.triggers import TriggerKind, fire_triggers
 from services.scoring.snapshots.models import RankingSnapshot, SnapshotEntry
@@ -59,16 +60,18 @@ async def domain_snapshot(uow: UnitOfWork, snapshot: RankingSnapshot) -> Snapsho
 
 
 async def previous_of(uow: UnitOfWork, snapshot: RankingSnapshot) -> RankingSnapshot | None:
-    """The snapshot just before this one in the same campaign and cadence."""
+    """The snapshot of the period just before this one, same campaign and cadence, if taken.
+
+    Only adjacent periods are consecutive: after a skipped week there is no previous one.
+    """
+    cadence = SnapshotCadence(snapshot.cadence)
+    period = period_key(cadence, previous_period_day(cadence, snapshot.period_start))
     return await uow.session.scalar(
-        select(RankingSnapshot)
-        .where(
+        select(RankingSnapshot).where(
             RankingSnapshot.campaign == snapshot.campaign,
             RankingSnapshot.cadence == snapshot.cadence,
-            RankingSnapshot.period_end < snapshot.period_end,
+            RankingSnapshot.period == period,
         )
-        .order_by(RankingSnapshot.period_end.desc())
-        .limit(1)
     )
 
 

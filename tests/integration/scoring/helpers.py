@@ -10,8 +10,14 @@ from typing import Any
 from sqlalchemy import select
 
 from libs.common.consumer import Delivery
-from libs.common.events.catalogue.enrollment import ProgressChanged
-from libs.common.events.catalogue.hazards import HazardClosed, HazardReported
+from libs.common.events.catalogue.enrollment import (
+    ArrearsAssessed,
+    ArrearsCleared,
+    PaymentRecorded,
+    PaymentReversed,
+    ProgressChanged,
+)
+from libs.common.events.catalogue.hazards import HazardClosed, HazardOverdue, HazardReported
 from libs.common.events.envelope import Envelope, Event
 from libs.common.identifiers import credit_code_check_char
 from libs.common.platform_schema import outbox
@@ -51,6 +57,7 @@ def progress(
     task: int,
     when: datetime,
     amount: Decimal | None = None,
+    task_kind: str = "persons",
 ) -> ProgressChanged:
     """A progress.changed as enrollment emits it after a deposited completion."""
     return ProgressChanged(
@@ -58,11 +65,88 @@ def progress(
         scheme=SCHEME,
         year=YEAR,
         completed_persons=completed,
-        enrolled_persons=task,
-        task_kind="persons",
+        enrolled_persons=max(completed, 1),
+        task_kind=task_kind,
         task=Decimal(task),
         deposited_amount=amount if amount is not None else Decimal(completed * 380),
         as_of=when,
+    )
+
+
+def payment(unit: str, amount: str, when: datetime, completes: bool = True) -> PaymentRecorded:
+    """A payment.recorded of one person."""
+    return PaymentRecorded(
+        payment_id=uuid.uuid4(),
+        enrollment_id=uuid.uuid4(),
+        partner_id="test-bank",
+        partner_txn_id=uuid.uuid4().hex[:20],
+        person_key="a" * 64,
+        unit_code=unit,
+        scheme=SCHEME,
+        year=YEAR,
+        amount=Decimal(amount),
+        paid_at=when,
+        deposited_at=when,
+        completes_person=completes,
+        channel="rest",
+    )
+
+
+def reversal(paid: PaymentRecorded, when: datetime) -> PaymentReversed:
+    """The payment.reversed (冲正) of a whole payment."""
+    return PaymentReversed(
+        reversal_id=uuid.uuid4(),
+        payment_id=paid.payment_id,
+        enrollment_id=paid.enrollment_id,
+        partner_id=paid.partner_id,
+        partner_txn_id=f"R{paid.partner_txn_id}"[:64],
+        original_partner_txn_id=paid.partner_txn_id,
+        person_key=paid.person_key,
+        unit_code=paid.unit_code,
+        scheme=paid.scheme,
+        year=paid.year,
+        amount=paid.amount,
+        reopens_person=paid.completes_person,
+        reversed_at=when,
+        channel="rest",
+    )
+
+
+def arrears(unit: str, code: str, when: datetime, arrears_id: uuid.UUID) -> ArrearsAssessed:
+    """An entity's contribution arrears assessed."""
+    return ArrearsAssessed(
+        arrears_id=arrears_id,
+        credit_code=code,
+        unit_code=unit,
+        scheme=SCHEME,
+        year=YEAR,
+        amount_due=Decimal("5000.00"),
+        assessed_at=when,
+    )
+
+
+def arrears_cleared(unit: str, code: str, when: datetime, arrears_id: uuid.UUID) -> ArrearsCleared:
+    """The same arrears paid off."""
+    return ArrearsCleared(
+        arrears_id=arrears_id,
+        credit_code=code,
+        unit_code=unit,
+        scheme=SCHEME,
+        year=YEAR,
+        amount_paid=Decimal("5000.00"),
+        cleared_at=when,
+    )
+
+
+def hazard_overdue(unit: str, code: str | None, when: datetime) -> Any:
+    """A hazard.overdue (a credit item; the overdue-hazards metric)."""
+    return HazardOverdue(
+        hazard_id=uuid.uuid4(),
+        credit_code=code,
+        unit_code=unit,
+        severity="general",
+        deadline=when,
+        detected_at=when,
     )
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import bearer
 from tests.integration.scoring.helpers import (
     ADMIN,
+    TOWN,
     VILLAGES,
     apply,
     at,
@@ -68,3 +70,34 @@ async def test_a_campaign_created_later_is_seeded_from_the_event_log(client_for)
     await client.post("/v1/campaigns", json=medical_campaign(), headers=ADMIN)
     body = (await client.get(RANKING, headers=ADMIN)).json()
     assert ranking_of(body)[VILLAGES[0]] == (1, "75.0000")
+
+
+async def test_every_page_of_a_ranking_with_ties_is_a_slice_of_the_whole(client_for):
+    client = await client_for("scoring")
+    await client.post("/v1/campaigns", json=medical_campaign(), headers=ADMIN)
+    done = [80, 70, 80, 60, 70, 80]  # three tied first, two tied fourth, one sixth
+    readings = [progress(v, n, 100, at(3, 1)) for v, n in zip(VILLAGES, done, strict=True)]
+    await apply(client.runtime, *readings)
+    whole = (await client.get(RANKING, headers=ADMIN)).json()["units"]
+    assert [u["rank"] for u in whole] == [1, 1, 1, 4, 4, 6]
+    for offset in range(7):
+        for limit in (1, 2, 4):
+            url = f"{RANKING}?offset={offset}&limit={limit}"
+            page = (await client.get(url, headers=ADMIN)).json()["units"]
+            assert page == whole[offset : offset + limit], (offset, limit)
+
+
+async def test_a_town_officer_sees_only_its_villages_with_their_places_in_the_pool(client_for):
+    client = await client_for("scoring")
+    await client.post("/v1/campaigns", json=medical_campaign(), headers=ADMIN)
+    done = [70, 80, 90, 60, 75, 85]
+    readings = [progress(v, n, 100, at(3, 1)) for v, n in zip(VILLAGES, done, strict=True)]
+    await apply(client.runtime, *readings)
+    town = bearer(["town_officer"], TOWN)
+    body = (await client.get(RANKING, headers=town)).json()
+    assert [(u["unit_code"], u["rank"]) for u in body["units"]] == [
+        (VILLAGES[1], 3),
+        (VILLAGES[0], 5),
+    ]
+    second = (await client.get(f"{RANKING}?offset=1&limit=1", headers=town)).json()
+    assert [u["unit_code"] for u in second["units"]] == [VILLAGES[0]]
