@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from libs.common.consumer import Delivery, EventApplier, KafkaEventConsumer
@@ -146,7 +146,7 @@ async def test_a_failing_handler_is_retried_then_dead_lettered_once(runtimes):
     envelope = payment_envelope()
     assert await applier.apply([delivery(envelope)]) == ["dead_lettered"]
     assert await applier.apply([delivery(envelope)]) == ["dead_lettered"]
-    assert len(calls) == 6
+    assert len(calls) == 2 * (1 + 3), "per delivery: the batch's fast try, then three careful ones"
     assert await tally(runtime) == 0, "a failed attempt's effect must be rolled back"
     assert await count(runtime, dead_letter) == 1
     assert await count(runtime, inbox) == 0
@@ -219,3 +219,44 @@ async def test_kafka_offsets_are_committed_only_after_the_batch_is_applied(runti
 
 async def _equals(awaitable, expected) -> bool:
     return (await awaitable) == expected
+
+
+def savepoints_of(runtime) -> list[str]:
+    seen: list[str] = []
+
+    @event.listens_for(runtime.engine.sync_engine, "before_cursor_execute")
+    def on_execute(conn, cursor, statement, *args) -> None:
+        if statement.startswith("SAVEPOINT"):
+            seen.append(statement)
+
+    return seen
+
+
+async def test_a_clean_batch_goes_in_one_go_without_savepoints(runtimes):
+    runtime = await runtimes("scoring")
+    savepoints = savepoints_of(runtime)
+    envelopes = [payment_envelope(n) for n in range(20)]
+    outcomes = await runtime.applier().apply([delivery(e) for e in [*envelopes, envelopes[0]]])
+    assert outcomes == ["applied"] * 20 + ["duplicate"]
+    assert savepoints == [], "no event needed its own savepoint"
+    assert await tally(runtime) == 20 and await count(runtime, inbox) == 20
+
+
+async def test_one_failing_event_sends_its_batch_the_careful_way(runtimes):
+    runtime = await runtimes("scoring")
+    bad = payment_envelope(99)
+
+    async def handler(uow: UnitOfWork, event, envelope) -> None:
+        if envelope.id == bad.id:
+            raise RuntimeError("bug")
+        await HANDLERS[PaymentRecorded.type](uow, event, envelope)
+
+    applier = EventApplier("scoring", runtime.sessions, {PaymentRecorded.type: handler})
+    batch = [payment_envelope(1), bad, payment_envelope(2)]
+    assert await applier.apply([delivery(e) for e in batch]) == [
+        "applied",
+        "dead_lettered",
+        "applied",
+    ]
+    assert await tally(runtime) == 2 and await count(runtime, dead_letter) == 1
+    assert await count(runtime, inbox) == 2
