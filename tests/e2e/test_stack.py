@@ -26,6 +26,7 @@ UNITS = ("320115101001", "320115101002", "320115102001")
 DISTRICT = "320115000000"
 PAYMENTS = 1000
 CONCURRENCY = 20
+TRANSPORT_ATTEMPTS = 3
 BROKER_DOWN_SECONDS = 3.0
 # The stack re-syncs every second, rows older than 2 s (GRIDGOV_RESYNC_*_SECONDS).
 SETTLE_SECONDS = 5.0
@@ -52,6 +53,21 @@ async def post_notice(
 ) -> httpx.Response:
     raw, headers = signed(body, key=key)
     return await client.post("/v1/partner/payments", content=raw, headers=headers)
+
+
+async def deliver_notice(client: httpx.AsyncClient, body: dict[str, Any]) -> httpx.Response:
+    """Post a notice as a partner does: a broken connection is answered by sending it again
+    under the same Idempotency-Key (a pooled keep-alive connection the server has just closed
+    fails this way), so the payment is still recorded once."""
+    key = uuid.uuid4().hex
+    for attempt in range(1, TRANSPORT_ATTEMPTS + 1):
+        try:
+            return await post_notice(client, body, key=key)
+        except httpx.TransportError:
+            if attempt == TRANSPORT_ATTEMPTS:
+                raise
+            await asyncio.sleep(0.2 * attempt)
+    raise AssertionError("unreachable")
 
 
 class Poster:
@@ -81,14 +97,15 @@ class Poster:
 
     async def run(self) -> None:
         pending = iter(self.notices)
-        limits = httpx.Limits(max_connections=self.concurrency)
+        # Let idle connections go before the server's 5 s keep-alive timeout closes them.
+        limits = httpx.Limits(max_connections=self.concurrency, keepalive_expiry=4.0)
         async with httpx.AsyncClient(base_url=self.base_url, timeout=30, limits=limits) as client:
 
             async def worker() -> None:
                 for body in pending:  # one shared iterator: each notice is posted once
                     await self._going.wait()
                     try:
-                        response = await post_notice(client, body)
+                        response = await deliver_notice(client, body)
                     except httpx.HTTPError as exc:
                         self.failures.append(f"{body['transaction_id']}: {exc!r}")
                         continue
