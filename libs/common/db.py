@@ -7,6 +7,8 @@ from types import TracebackType
 from typing import Any, cast
 
 from sqlalchemy import MetaData, Table, insert, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -69,6 +71,31 @@ async def bulk_insert(
         await copy_rows(session, table, rows)
     elif rows:
         await session.execute(insert(table), list(rows))
+
+
+async def insert_new(
+    session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]], returning: str = "id"
+) -> set[Any]:
+    """Insert rows, skipping those that break a unique constraint; `returning` of the rows
+    inserted. From `COPY_FROM` rows on, the rows travel as one array per column in a single
+    statement (a multi-row INSERT binds every value of every row on its own)."""
+    if not rows:
+        return set()
+    if len(rows) < COPY_FROM:
+        few = pg_insert(table).on_conflict_do_nothing().returning(table.c[returning])
+        return set((await session.execute(few, list(rows))).scalars())
+    columns = list(rows[0])
+    dialect = postgresql.dialect()
+    arrays = ", ".join(
+        f"CAST(:{name} AS {table.c[name].type.compile(dialect=dialect)}[])" for name in columns
+    )
+    names = ", ".join(f'"{name}"' for name in columns)
+    stmt = text(
+        f'INSERT INTO "{table.name}" ({names}) SELECT * FROM unnest({arrays}) '
+        f'ON CONFLICT DO NOTHING RETURNING "{returning}"'
+    )
+    values = {name: [row[name] for row in rows] for name in columns}
+    return set((await session.execute(stmt, values)).scalars())
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:

@@ -42,20 +42,20 @@ async def add_all(
     if not events:
         return
     request_id = request_id or current_request_id()
-    rows = [event_row(e, request_id) for e in events]
-    if len(rows) < db.COPY_FROM:
-        await session.execute(insert(outbox), rows)
+    if len(events) < db.COPY_FROM:
+        await session.execute(insert(outbox), [event_row(e, request_id) for e in events])
         return
-    for row in rows:
-        row["envelope"] = json.dumps(row["envelope"], ensure_ascii=False, separators=(",", ":"))
-    await db.copy_rows(session, outbox, rows)
+    await db.copy_rows(session, outbox, [event_row(e, request_id, as_text=True) for e in events])
 
 
-def event_row(event: Event, request_id: str | None) -> dict[str, Any]:
+def event_row(event: Event, request_id: str | None, *, as_text: bool = False) -> dict[str, Any]:
     """The outbox row of an event, its envelope built as plain JSON: the same document
-    `Envelope.wrap` gives, without validating what the event model already validated."""
+    `Envelope.wrap` gives, without validating what the event model already validated.
+
+    `as_text` gives the envelope as serialised JSON (what COPY takes), the event's data
+    serialised once by pydantic rather than dumped to a dict and encoded again."""
     event_id = uuid.uuid4()
-    envelope: dict[str, Any] = {
+    head: dict[str, Any] = {
         "id": str(event_id),
         "source": f"/gridgov/{event.service}",
         "type": event.type,
@@ -63,14 +63,20 @@ def event_row(event: Event, request_id: str | None) -> dict[str, Any]:
         "time": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
         "specversion": SPEC_VERSION,
         "datacontenttype": CONTENT_TYPE,
-        "data": event.model_dump(mode="json"),
     }
     if request_id is not None:
-        envelope["requestid"] = request_id
+        head["requestid"] = request_id
+    envelope: dict[str, Any] | str
+    if as_text:
+        data = event.model_dump_json()
+        envelope = f"{json.dumps(head, ensure_ascii=False, separators=(',', ':'))[:-1]},"
+        envelope += f'"data":{data}}}'
+    else:
+        envelope = {**head, "data": event.model_dump(mode="json")}
     return {
         "event_id": event_id,
         "topic": event.topic(),
-        "key": envelope["subject"],
+        "key": head["subject"],
         "type": event.type,
         "envelope": envelope,
     }

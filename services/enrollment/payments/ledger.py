@@ -16,9 +16,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from libs.common.db import UnitOfWork, table_of
+from libs.common.db import UnitOfWork, insert_new, table_of
 from libs.common.events.envelope import Event
 from libs.common.pii import PiiVault
 from services.enrollment.domain.errors import EnrollmentError
@@ -200,8 +199,7 @@ async def insert_rows(
     """Insert ledger rows; a row another delivery inserted meanwhile becomes a duplicate."""
     if not rows:
         return []
-    stmt = pg_insert(L).on_conflict_do_nothing().returning(L.c.id)
-    inserted = set((await uow.session.execute(stmt, [entries.columns(r) for r in rows])).scalars())
+    inserted = await insert_new(uow.session, L, [entries.columns(r) for r in rows])
     # The insert waited for the delivery that won the race to commit: its rows are visible now.
     raced = [r["partner_txn_id"] for r in rows if r["id"] not in inserted]
     winners = await entries.known(uow.session, rows[0]["partner_id"], raced)

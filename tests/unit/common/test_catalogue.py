@@ -1,5 +1,6 @@
 """Tests of the event catalogue, its registry and its generated documentation."""
 
+import json
 import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -137,10 +138,11 @@ def test_round_trip_through_envelope_json(event):
     assert received.requestid == "req-1"
 
 
+@pytest.mark.parametrize("as_text", [False, True], ids=["dict", "text"])
 @pytest.mark.parametrize("event", SAMPLES, ids=lambda event: event.type)
-def test_the_bulk_outbox_row_holds_the_envelope_wrap_would_build(event):
-    row = outbox.event_row(event, "req-1")
-    envelope = row["envelope"]
+def test_the_bulk_outbox_row_holds_the_envelope_wrap_would_build(event, as_text):
+    row = outbox.event_row(event, "req-1", as_text=as_text)
+    envelope = json.loads(row["envelope"]) if as_text else row["envelope"]
     expected = Envelope.wrap(event, request_id="req-1").model_dump(mode="json", exclude_none=True)
     assert {k: v for k, v in envelope.items() if k not in ("id", "time")} == {
         k: v for k, v in expected.items() if k not in ("id", "time")
