@@ -32,6 +32,9 @@ def service_module(service: str):  # type: ignore[no-untyped-def]
     return importlib.import_module(f"services.{_check_service(service)}.app")
 
 
+KEEP_ALIVE_SECONDS = 75
+
+
 @app.command()
 def serve(
     service: ServiceArg,
@@ -52,6 +55,10 @@ def serve(
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,
+        # Longer than the idle timeout of clients' pools (httpx and requests keep 5 s) and of
+        # load balancers (60 s): the server closing a connection the moment a client reuses
+        # it fails that request with a broken connection.
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
 
 
