@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from libs.common import maintenance
@@ -28,6 +28,15 @@ log = get_logger(__name__)
 LEADER_LOCK_KEY = 7_401_001
 BATCH_SIZE = 500
 PURGE_EVERY_SECONDS = 3600
+BACKLOG_EVERY_SECONDS = 1.0
+_MARK_PUBLISHED = text(
+    """
+    UPDATE outbox SET position = v.position, published_at = clock_timestamp()
+    FROM unnest(CAST(:ids AS bigint[]), CAST(:positions AS bigint[])) AS v(id, position)
+    WHERE outbox.id = v.id
+    """
+)
+"""A published batch's rows and their replay positions, in one statement."""
 
 
 class OutboxRelay:
@@ -49,6 +58,7 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.stop = asyncio.Event()
         self._wake = asyncio.Event()
+        self._counted_at = 0.0
 
     async def run(self) -> None:
         """Become leader when possible and publish until stopped."""
@@ -120,15 +130,8 @@ class OutboxRelay:
                 .scalars()
                 .all()
             )
-            await conn.execute(
-                update(outbox)
-                .where(outbox.c.id == bindparam("row_id"))
-                .values(position=bindparam("pos"), published_at=func.clock_timestamp()),
-                [
-                    {"row_id": row.id, "pos": pos}
-                    for row, pos in zip(claimed, sorted(positions), strict=True)
-                ],
-            )
+            marks = {"ids": [row.id for row in claimed], "positions": sorted(positions)}
+            await conn.execute(_MARK_PUBLISHED, marks)
         for row in claimed:
             EVENTS_PUBLISHED.labels(self.service, row.type).inc()
         return len(claimed)
@@ -145,8 +148,12 @@ class OutboxRelay:
         await asyncio.gather(*futures)
 
     async def _update_backlog(self) -> None:
+        """Count the backlog for the gauge, at most once a second (a busy relay loops often)."""
+        if time.monotonic() - self._counted_at < BACKLOG_EVERY_SECONDS:
+            return
         async with self.engine.connect() as conn:
             OUTBOX_BACKLOG.labels(self.service).set(await outbox_rows.backlog(conn))
+        self._counted_at = time.monotonic()
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
