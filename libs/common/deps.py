@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.common import auth
 from libs.common.auth import Principal
@@ -20,9 +21,11 @@ from libs.common.service import Runtime
 from libs.common.settings import ServiceSettings
 
 _bearer = HTTPBearer(auto_error=False, description="OAuth2 bearer JWT")
+# Dependencies that never wait are `async def` all the same: FastAPI runs a plain `def` one in
+# a worker thread, a thread hop per dependency per request.
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     """The running service."""
     runtime: Runtime = request.app.state.runtime
     return runtime
@@ -31,7 +34,7 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_settings(runtime: RuntimeDep) -> ServiceSettings:
+async def get_settings(runtime: RuntimeDep) -> ServiceSettings:
     """The service's settings."""
     return runtime.settings
 
@@ -51,7 +54,16 @@ async def get_uow(runtime: RuntimeDep) -> AsyncIterator[UnitOfWork]:
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_uow)]
 
 
-def get_committer(runtime: RuntimeDep) -> GroupCommitter:
+async def get_read_connection(runtime: RuntimeDep) -> AsyncIterator[AsyncConnection]:
+    """A connection outside any transaction, for a read whose statements each stand alone."""
+    async with runtime.reads.connect() as conn:
+        yield conn
+
+
+ReadConnectionDep = Annotated[AsyncConnection, Depends(get_read_connection)]
+
+
+async def get_committer(runtime: RuntimeDep) -> GroupCommitter:
     """The service's group committer (for high-rate creating requests)."""
     return runtime.committer
 
@@ -59,7 +71,7 @@ def get_committer(runtime: RuntimeDep) -> GroupCommitter:
 GroupCommitDep = Annotated[GroupCommitter, Depends(get_committer)]
 
 
-def get_current_user(
+async def get_current_user(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
@@ -73,7 +85,7 @@ def get_current_user(
 CurrentUser = Annotated[Principal, Depends(get_current_user)]
 
 
-def get_service_caller(user: CurrentUser) -> Principal:
+async def get_service_caller(user: CurrentUser) -> Principal:
     """Another gridgov service (role `service`)."""
     auth.ensure_role(user, auth.Role.SERVICE)
     return user
@@ -116,7 +128,7 @@ async def get_partner_idempotency(
 PartnerIdempotency = Annotated[IdempotentRequest, Depends(get_partner_idempotency)]
 
 
-def get_pii_vault(settings: SettingsDep) -> PiiVault:
+async def get_pii_vault(settings: SettingsDep) -> PiiVault:
     """The service's vault for personal identifiers."""
     return PiiVault(settings.pii_key.get_secret_value())
 

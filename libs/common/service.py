@@ -55,6 +55,12 @@ class Runtime:
         self.spec = spec
         self.settings = settings
         self.engine: AsyncEngine = create_engine(settings.db_url())
+        # A statement sees one snapshot by itself: a read made of single statements needs no
+        # BEGIN and ROLLBACK, and on a connection in autocommit mode the pool's pre-ping is
+        # one round trip instead of three (BEGIN, ping, ROLLBACK). Opened on first use.
+        self.reads: AsyncEngine = create_engine(
+            settings.db_url(), isolation_level="AUTOCOMMIT", pool_size=5, max_overflow=5
+        )
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
         self.committer = GroupCommitter(self.sessions)
         self._batchers: dict[str, Batcher[Any, Any]] = {}
@@ -164,6 +170,7 @@ class Runtime:
             with contextlib.suppress(Exception):
                 await self.producer.stop()
         await self.engine.dispose()
+        await self.reads.dispose()
 
 
 def _topic_for(source: str) -> str:

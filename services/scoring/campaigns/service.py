@@ -129,14 +129,23 @@ async def load_campaign(uow: UnitOfWork, user: Principal, code: str) -> Campaign
     campaign = await uow.session.get(Campaign, code)
     if campaign is None:
         raise NotFound(f"No campaign {code}.")
-    if not (user.covers(campaign.scope_unit) or _scope_covers(campaign, user.jurisdiction)):
-        ensure_covers(user, campaign.scope_unit)
+    ensure_may_read(user, campaign.scope_unit)
     return campaign
 
 
-def _scope_covers(campaign: Campaign, jurisdiction: str) -> bool:
+def ensure_may_read(user: Principal, scope_unit: str) -> None:
+    """Forbidden unless the campaign's scope covers the caller or the caller covers it."""
+    if not _may_read(user, scope_unit):
+        ensure_covers(user, scope_unit)
+
+
+def _may_read(user: Principal, scope_unit: str) -> bool:
+    return user.covers(scope_unit) or _scope_covers(scope_unit, user.jurisdiction)
+
+
+def _scope_covers(scope_unit: str, jurisdiction: str) -> bool:
     try:
-        return jurisdiction.startswith(_prefix(campaign.scope_unit))
+        return jurisdiction.startswith(_prefix(scope_unit))
     except ValueError:
         return False
 
@@ -150,7 +159,7 @@ async def list_campaigns(uow: UnitOfWork, user: Principal) -> list[CampaignRead]
     """The campaigns the caller may see."""
     ensure_role(user, *roles.READERS)
     rows = (await uow.session.scalars(select(Campaign).order_by(Campaign.code))).all()
-    visible = [c for c in rows if user.covers(c.scope_unit) or _scope_covers(c, user.jurisdiction)]
+    visible = [c for c in rows if _may_read(user, c.scope_unit)]
     return [await read_model(uow, c) for c in visible]
 
 

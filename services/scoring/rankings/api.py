@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from libs.common.deps import CurrentUser, UnitOfWorkDep
+from libs.common.deps import CurrentUser, ReadConnectionDep
 from services.scoring.domain.cadence import SnapshotCadence
 from services.scoring.rankings import service
 from services.scoring.rankings.schemas import RankingRead
@@ -19,7 +19,7 @@ async def get_ranking(
     code: str,
     pool: str,
     user: CurrentUser,
-    uow: UnitOfWorkDep,
+    conn: ReadConnectionDep,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = 100,
     cadence: Annotated[
@@ -28,4 +28,4 @@ async def get_ranking(
     ] = None,
 ) -> RankingRead:
     """The pool's live ranking, best first: score, rank, movement and explanation per unit."""
-    return await service.live_ranking(uow, user, code, pool, offset, limit, cadence)
+    return await service.live_ranking(conn, user, code, pool, offset, limit, cadence)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+from sqlalchemy import text
+
 from services.scoring.domain.business_calendar import SHANGHAI
 from services.scoring.snapshots.scheduler import SnapshotScheduler
 from tests.integration.scoring.helpers import (
@@ -84,6 +86,22 @@ async def test_live_movement_is_none_before_any_snapshot(client_for):
     assert {u["movement"] for u in body["units"]} == {None}
     unknown = await client.get(RANKING + "?cadence=fortnightly", headers=ADMIN)
     assert unknown.status_code == 422
+
+
+async def test_a_live_page_follows_a_change_of_its_campaign_row(client_for):
+    client = await client_for("scoring")
+    await client.post("/v1/campaigns", json=safety_campaign(), headers=ADMIN)
+    assert (await live(client))["movement_cadence"] == "weekly_friday"
+    async with client.runtime.engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE campaign SET policy = jsonb_set(policy, '{cadences}', '[\"monthly\"]')")
+        )
+    assert (await live(client))["movement_cadence"] == "monthly"
+    weekly = await client.get(RANKING + "?cadence=weekly_friday", headers=ADMIN)
+    assert weekly.status_code == 422
+    async with client.runtime.engine.begin() as conn:
+        await conn.execute(text("DELETE FROM campaign"))
+    assert (await client.get(RANKING, headers=ADMIN)).status_code == 404
 
 
 async def test_a_trigger_fires_on_the_second_consecutive_bottom_ranking(client_for):
