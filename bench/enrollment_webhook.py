@@ -57,11 +57,15 @@ def wrk_file(lines: list[tuple[bytes, dict[str, str]]]) -> Path:
     return path
 
 
-def wrk(url: str, seconds: int, connections: int, script: Path | None = None) -> dict[str, Any]:
-    """Run wrk; requests/s, latency percentiles and (with the script) counts by status."""
+def wrk(
+    url: str, seconds: int, connections: int, script: Path | None = None, pace_ms: int = 0
+) -> dict[str, Any]:
+    """Run wrk; requests/s, latency percentiles and (with the script) counts by status.
+
+    `pace_ms`: each connection waits that long after a response before its next request."""
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if script is not None:
-        command += ["-s", str(WRK_SCRIPT), url, "--", str(script), "2"]
+        command += ["-s", str(WRK_SCRIPT), url, "--", str(script), "2", str(pace_ms)]
     else:
         command.append(url)
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout

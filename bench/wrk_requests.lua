@@ -1,6 +1,7 @@
 -- Replays pre-signed requests from a file, each once: line = method \t path \t headers \t body,
 -- headers as "Name: value" pairs joined by \x1f. Thread k of n takes lines k, k+n, k+2n, ...
--- and counts the responses by status.
+-- and counts the responses by status. An optional third argument paces each connection: it
+-- waits that many milliseconds after a response before sending its next request.
 local threads = {}
 local counter = 0
 
@@ -12,6 +13,7 @@ end
 
 function init(args)
   local n = tonumber(args[2])
+  pace = tonumber(args[3] or "0")
   requests, statuses, index = {}, {}, 0
   local line_no = 0
   for line in io.lines(args[1]) do
@@ -34,6 +36,10 @@ function request()
     index = 1 -- the file ran out: repeats now count as duplicates (status 200)
   end
   return requests[index]
+end
+
+function delay()
+  return pace
 end
 
 function response(status, headers, body)

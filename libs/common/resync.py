@@ -91,37 +91,37 @@ class OutboxResync:
 
     async def run(self) -> None:
         """Re-sync every interval until stopped."""
-        while not self.stop.is_set():
-            for source, base_url in self.sources.items():
-                try:
-                    await self.resync(source, base_url)
-                except Exception as exc:  # producer down: try again next round
-                    log.info("re-sync skipped", source=source, error=repr(exc))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stop.wait(), self.interval_seconds)
+        # One client for the task's life: a new one loads the CA bundle (a blocking ~0.2 s
+        # on a small VM), which stalled the live consumer every round.
+        async with httpx.AsyncClient(timeout=30.0, transport=self.transport) as client:
+            while not self.stop.is_set():
+                for source, base_url in self.sources.items():
+                    try:
+                        await self.resync(source, base_url, client)
+                    except Exception as exc:  # producer down: try again next round
+                        log.info("re-sync skipped", source=source, error=repr(exc))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stop.wait(), self.interval_seconds)
 
-    async def resync(self, source: str, base_url: str) -> int:
+    async def resync(self, source: str, base_url: str, client: httpx.AsyncClient) -> int:
         """Apply everything `source` published after the checkpoint; return how many rows."""
         after = await checkpoint_of(self.engine, source)
         before = datetime.now(UTC) - timedelta(seconds=self.grace_seconds)
         total = 0
-        async with httpx.AsyncClient(
-            base_url=base_url, timeout=30.0, transport=self.transport
-        ) as client:
-            while True:
-                rows = await self._fetch(client, after, before)
-                if not rows:
-                    return total
-                await self.applier.apply(_deliveries(rows))
-                after = int(rows[-1]["position"])
-                await save_checkpoint(self.engine, source, after)
-                total += len(rows)
+        while True:
+            rows = await self._fetch(client, base_url, after, before)
+            if not rows:
+                return total
+            await self.applier.apply(_deliveries(rows))
+            after = int(rows[-1]["position"])
+            await save_checkpoint(self.engine, source, after)
+            total += len(rows)
 
     async def _fetch(
-        self, client: httpx.AsyncClient, after: int, before: datetime
+        self, client: httpx.AsyncClient, base_url: str, after: int, before: datetime
     ) -> list[dict[str, Any]]:
         response = await client.get(
-            "/internal/outbox",
+            f"{base_url.rstrip('/')}/internal/outbox",
             params={
                 "after": after,
                 "limit": self.page_size,

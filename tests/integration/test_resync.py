@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from sqlalchemy import func, select
 
 from libs.common import auth, kafka, outbox
@@ -63,10 +64,10 @@ async def test_resync_applies_what_kafka_never_delivered_exactly_once(client_for
         token=_service_token(),
         grace_seconds=0,
         page_size=3,
-        transport=enrollment.asgi_transport,
     )
-    assert await resync.resync("enrollment", "http://enrollment") == len(envelopes)
-    assert await resync.resync("enrollment", "http://enrollment") == 0
+    async with httpx.AsyncClient(transport=enrollment.asgi_transport) as client:
+        assert await resync.resync("enrollment", "http://enrollment", client) == len(envelopes)
+        assert await resync.resync("enrollment", "http://enrollment", client) == 0
     assert await checkpoint_of(scoring.engine, "enrollment") == len(envelopes)
     async with scoring.engine.connect() as conn:
         assert await conn.scalar(select(func.sum(UnitPaymentTally.payments))) == 7
