@@ -68,7 +68,10 @@ def wrk(
         command += ["-s", str(WRK_SCRIPT), url, "--", str(script), "2", str(pace_ms)]
     else:
         command.append(url)
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
+    out = done.stdout
     result: dict[str, Any] = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])}  # type: ignore[index]
     result["statuses"] = {int(s): int(n) for s, n in re.findall(r"status (\d+) (\d+)", out)}
     for name in ("p50", "p99"):

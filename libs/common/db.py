@@ -128,13 +128,20 @@ async def create_database_if_missing(url: str) -> None:
     admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as conn:
+            # Sibling processes (`serve --workers N`) start together: one creates, the others
+            # wait here and then find it.
+            await conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": CREATE_LOCK_KEY})
             exists = await conn.scalar(
                 text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
             )
             if not exists:
                 await conn.execute(text(f'CREATE DATABASE "{name}"'))
+            await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": CREATE_LOCK_KEY})
     finally:
         await admin.dispose()
+
+
+CREATE_LOCK_KEY = 7_401_003
 
 
 class UnitOfWork:

@@ -40,7 +40,9 @@ Outcome = Annotated[
 ]
 
 
-def get_webhook(runtime: RuntimeDep, vault: PiiVaultDep) -> Batcher[webhook.Call, webhook.Answer]:
+async def get_webhook(
+    runtime: RuntimeDep, vault: PiiVaultDep
+) -> Batcher[webhook.Call, webhook.Answer]:
     """The process's batcher of webhook calls (concurrent calls share one transaction)."""
     return runtime.batcher("enrollment.webhook", partial(webhook.handle, vault=vault))
 
