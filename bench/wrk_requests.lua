@@ -14,6 +14,7 @@ end
 function init(args)
   local n = tonumber(args[2])
   pace = tonumber(args[3] or "0")
+  math.randomseed(os.time() + id)
   requests, statuses, index = {}, {}, 0
   local line_no = 0
   for line in io.lines(args[1]) do
@@ -39,7 +40,9 @@ function request()
 end
 
 function delay()
-  return pace
+  -- Uniform between half and one and a half times the pace: the connections drift apart
+  -- instead of sending together in bursts, and the mean rate is the same.
+  return pace * (0.5 + math.random())
 end
 
 function response(status, headers, body)
