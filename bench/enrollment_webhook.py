@@ -83,17 +83,27 @@ def wrk(
 
 PACE_MS = 500  # each paced wrk connection waits this long between its requests
 EXPECTED_ANSWER_MS = 100
+CALIBRATION_SECONDS = 3
 
 
 def paced(
     url: str, lines: list[tuple[bytes, dict[str, str]]], rate: int, seconds: int
 ) -> dict[str, Any]:
-    """wrk aiming at `rate` requests/s: enough connections, each pausing `PACE_MS` between
-    its requests, so the answer time is a small part of each connection's cycle while the
-    service keeps up. (A Python client cannot send hundreds a second on a small machine
-    without taking the CPU the service needs.) Adds `rps`, the rate of 201s reached."""
+    """wrk aiming at `rate` requests/s: connections each pausing about `PACE_MS` between
+    their requests, so the answer time is a small part of each connection's cycle. A short
+    first run measures the rate a guessed number of connections reaches, and the measured
+    run scales the connections by it. (A Python client cannot send hundreds a second on a
+    small machine without taking the CPU the service needs.) Adds `rps`, the rate of 201s
+    reached in the measured run."""
     connections = max(2, math.ceil(rate * (PACE_MS + EXPECTED_ANSWER_MS) / 1000))
-    result = wrk(url + PATH, seconds, connections, wrk_file(lines), PACE_MS)
+    probe_lines = int(rate * CALIBRATION_SECONDS * 1.5)
+    probe = wrk(
+        url + PATH, CALIBRATION_SECONDS, connections, wrk_file(lines[:probe_lines]), PACE_MS
+    )
+    reached = probe["statuses"].get(201, 0) / CALIBRATION_SECONDS
+    if reached > 0:
+        connections = min(math.ceil(connections * rate / reached), connections * 3)
+    result = wrk(url + PATH, seconds, connections, wrk_file(lines[probe_lines:]), PACE_MS)
     result["rps"] = result["statuses"].get(201, 0) / seconds
     return result
 
@@ -130,7 +140,9 @@ async def main(args: argparse.Namespace) -> None:
             print(f"peak: {peak}", flush=True)
             at_rate = {}
             for rate in args.rate:
-                steady_lines = signed_lines(rate * args.seconds * 2, args.payers, f"{run}s{rate}")
+                steady_lines = signed_lines(
+                    rate * (args.seconds + 5) * 2, args.payers, f"{run}s{rate}"
+                )
                 at_rate[rate] = await asyncio.to_thread(
                     paced, service.url, steady_lines, rate, args.seconds
                 )

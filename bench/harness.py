@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,8 +37,12 @@ def server_url() -> str:
 
 
 @asynccontextmanager
-async def running(services: Sequence[str], *, workers: int = 1) -> AsyncIterator[Stack]:
-    """A broker and `services` as processes on fresh databases; all gone afterwards."""
+async def running(
+    services: Sequence[str], *, workers: int = 1, workers_of: Mapping[str, int] | None = None
+) -> AsyncIterator[Stack]:
+    """A broker and `services` as processes on fresh databases; all gone afterwards.
+
+    Each service runs `workers` processes, or as many as `workers_of` names for it."""
     server, run = server_url(), uuid.uuid4().hex[:6]
     urls = {s: database_url_of(server, f"gridgov_bench_{run}_{s}") for s in services}
     ports = {s: embedded.free_port() for s in ("enrollment", "scoring")}
@@ -50,7 +54,9 @@ async def running(services: Sequence[str], *, workers: int = 1) -> AsyncIterator
         broker_port=broker_port,
         broker_log=logs / "broker.log",
         services={
-            s: ServiceProcess(s, ports[s], env, logs / f"{s}.log", workers=workers)
+            s: ServiceProcess(
+                s, ports[s], env, logs / f"{s}.log", workers=(workers_of or {}).get(s, workers)
+            )
             for s in services
         },
         database_urls={s: asyncpg_url(u) for s, u in urls.items()},

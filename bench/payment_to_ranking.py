@@ -1,7 +1,7 @@
 """From a payment accepted by enrollment to the changed ranking served by scoring.
 
     .venv/bin/python -m bench.payment_to_ranking [--rate 100] [--seconds 20] [--payers 6000]
-        [--units 5000]
+        [--units 5000] [--enrollment-workers 1]
 
 Enrollment, scoring and the broker run as processes. `wrk` (Debian package `wrk`) posts
 signed payments to the webhook, each connection pacing itself so that together they
@@ -29,7 +29,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import harness
-from bench.enrollment_webhook import PATH, paced, signed_lines
+from bench.enrollment_webhook import CALIBRATION_SECONDS, PATH, paced, signed_lines
 from services.scoring.demo import campaign
 from tests.conftest import PARTNER, PARTNER_SECRET
 from tests.support import enrollment as region
@@ -95,7 +95,7 @@ async def warm_up(stack: Stack, payers: int) -> dict[str, Decimal]:
 
 async def post_paced(url: str, payers: int, rate: int, seconds: int) -> dict[str, Any]:
     """wrk posting distinct payments (none of the warm-up payers), aiming at `rate`."""
-    count = min(int(rate * seconds * 1.5), payers - WARM_UP_PAYERS)
+    count = min(int(rate * (seconds + CALIBRATION_SECONDS) * 1.5), payers - WARM_UP_PAYERS)
     lines = signed_lines(count, payers - WARM_UP_PAYERS, "e2e")
     return await asyncio.to_thread(paced, url, lines, rate, seconds)
 
@@ -180,7 +180,8 @@ async def main(args: argparse.Namespace) -> None:
     if not harness.wrk_available():
         raise SystemExit("install wrk first (apt-get install wrk)")
     machine = await harness.machine()
-    async with harness.running(["enrollment", "scoring"]) as stack:
+    workers = {"enrollment": args.enrollment_workers}
+    async with harness.running(["enrollment", "scoring"], workers_of=workers) as stack:
         await seed(stack, args.payers, args.units)
         before = await warm_up(stack, args.payers)
         stop = asyncio.Event()
@@ -222,7 +223,8 @@ async def main(args: argparse.Namespace) -> None:
     ]
     command = (
         f".venv/bin/python -m bench.payment_to_ranking --rate {args.rate} "
-        f"--seconds {args.seconds} --payers {args.payers} --units {args.units}"
+        f"--seconds {args.seconds} --payers {args.payers} --units {args.units} "
+        f"--enrollment-workers {args.enrollment_workers}"
     )
     harness.record(
         f"End to end: payment to ranking at {args.rate}/s",
@@ -242,6 +244,7 @@ def cli() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--payers", type=int, default=6_000)
     parser.add_argument("--units", type=int, default=5_000, help="villages in the ranked pool")
+    parser.add_argument("--enrollment-workers", type=int, default=1, help="its processes")
     parser.add_argument("--drain", type=float, default=10.0, help="seconds to wait at the end")
     asyncio.run(main(parser.parse_args()))
 
