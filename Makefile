@@ -50,10 +50,11 @@ e2e: install
 
 ## Every benchmark at the sizes of the targets (about 25 minutes); figures go to docs/benchmarks.md.
 bench: install
-	$(BIN)/python -m bench.enrollment_webhook --payers 10000 --seconds 15 --rate 100 500
+	$(BIN)/python -m bench.enrollment_webhook --payers 20000 --seconds 15 --rate 100 300 500 --max-payments 20000
 	$(BIN)/python -m bench.enrollment_file --rows 50000 --bad 0.01
-	$(BIN)/python -m bench.payment_to_ranking --rate 100 --seconds 20
-	$(BIN)/python -m bench.payment_to_ranking --rate 300 --seconds 15
+	$(BIN)/python -m bench.payment_to_ranking --rate 100 --seconds 20 --payers 12000
+	$(BIN)/python -m bench.payment_to_ranking --rate 300 --seconds 20 --payers 12000
+	$(BIN)/python -m bench.payment_to_ranking --rate 500 --seconds 20 --payers 20000 --enrollment-workers 2
 	$(BIN)/python -m bench.scoring_ranking --units 5000 --requests 2000
 	$(BIN)/python -m bench.scoring_credit --entities 200000
 	$(BIN)/python -m bench.scoring_rebuild --events 1000000 --units 5000
