@@ -111,6 +111,9 @@ async def policies_for(
     wanted = list(set(keys))
     if not wanted:
         return {}
+    known = _checked_in_this_transaction(session)
+    if all(key in known for key in wanted):  # a use case asks again for what it already has
+        return {key: known[key] for key in wanted}
     database = session.bind.engine.url.render_as_string() if session.bind is not None else ""
     stamps = (
         await session.execute(
@@ -133,9 +136,26 @@ async def policies_for(
         for r in rows:
             policy = SchemePolicy.model_validate(r.policy)
             _VALIDATED[(database, r.scheme_code, r.year)] = (r.updated_at, policy)
-    return {
+    found = {
         (s.scheme_code, s.year): _VALIDATED[(database, s.scheme_code, s.year)][1] for s in stamps
     }
+    known.update(found)
+    return found
+
+
+def _checked_in_this_transaction(session: AsyncSession) -> dict[tuple[str, int], SchemePolicy]:
+    """The policies already checked in the session's current transaction: a use case that
+    asks twice (a ledger post, then its settlement) applies the policy it started with
+    without asking the database again."""
+    transaction = session.sync_session.get_transaction()
+    held = session.info.get(_CHECKED)
+    if held is None or held[0] is not transaction:
+        held = session.info[_CHECKED] = (transaction, {})
+    checked: dict[tuple[str, int], SchemePolicy] = held[1]
+    return checked
+
+
+_CHECKED = "enrollment.policies_checked"
 
 
 _VALIDATED: dict[tuple[str, str, int], tuple[datetime, SchemePolicy]] = {}

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Boolean, String, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,7 +29,6 @@ from libs.common.events.envelope import Event
 from services.enrollment.domain.progress import roll_up
 from services.enrollment.schemes.models import SchemeYear
 from services.enrollment.targets.models import Task, UnitProgress
-from services.enrollment.units.models import Unit
 
 T = table_of(UnitProgress)
 ZERO = Decimal(0)
@@ -111,9 +110,9 @@ async def apply(uow: UnitOfWork, shifts: Shifts, events: list[Event]) -> None:
                 "deposited": T.c.deposited + insert.excluded.deposited,
                 "as_of": func.clock_timestamp(),
             },
-        ).returning(T)
+        ).returning(*_ANNOUNCED)
         changed = (await uow.session.execute(add, rows)).all()
-        await _announce(uow.session, scheme, year, changed, events)
+        _announce(changed, events)
 
 
 async def retask(uow: UnitOfWork, scheme: str, year: int, events: list[Event]) -> None:
@@ -133,9 +132,9 @@ async def retask(uow: UnitOfWork, scheme: str, year: int, events: list[Event]) -
         index_elements=[T.c.scheme_code, T.c.year, T.c.unit_code],
         set_={"task": insert.excluded.task, "as_of": func.clock_timestamp()},
         where=T.c.task.is_distinct_from(insert.excluded.task),
-    ).returning(T)
+    ).returning(*_ANNOUNCED)
     changed = (await uow.session.execute(set_tasks, rows)).all()
-    await _announce(uow.session, scheme, year, changed, events)
+    _announce(changed, events)
 
 
 async def figures(
@@ -175,17 +174,25 @@ def event_of(row: Any, kind: TaskKind) -> ProgressChanged:
     )
 
 
-async def _announce(
-    session: AsyncSession, scheme: str, year: int, changed: Iterable[Any], events: list[Event]
-) -> None:
-    rows = list(changed)
-    if not rows:
-        return
-    registered = set(
-        await session.scalars(select(Unit.code).where(Unit.code.in_([r.unit_code for r in rows])))
-    )
-    kind = await task_kind(session, scheme, year)
-    events.extend(event_of(r, kind) for r in rows if r.unit_code in registered)
+_ANNOUNCED = (
+    *T.c,
+    # Written out: SQLAlchemy does not correlate a subquery in RETURNING with the table.
+    literal_column(
+        "EXISTS (SELECT 1 FROM unit WHERE unit.code = unit_progress.unit_code)", Boolean
+    ).label("registered"),
+    literal_column(
+        "(SELECT scheme_year.task_kind FROM scheme_year WHERE scheme_year.scheme_code ="
+        " unit_progress.scheme_code AND scheme_year.year = unit_progress.year)",
+        String,
+    ).label("task_kind"),
+)
+"""A changed live row, whether its unit is registered, and what its tasks count: what
+`progress.changed` needs, returned by the statement that changed the row."""
+
+
+def _announce(changed: Iterable[Any], events: list[Event]) -> None:
+    """`progress.changed` for each changed row of a registered unit."""
+    events.extend(event_of(r, TaskKind(r.task_kind or "persons")) for r in changed if r.registered)
 
 
 def _row(scheme: str, year: int, unit: str, diff: Standing) -> dict[str, Any]:

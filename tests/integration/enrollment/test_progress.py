@@ -13,8 +13,10 @@ from services.enrollment.targets import progress, tally
 from tests.conftest import bearer, signed
 from tests.support.enrollment import (
     ADMIN,
+    COLLECTION_YEAR,
     PAID_AT,
     SCHEME,
+    TEMPLATE,
     YEAR,
     enroll,
     notice,
@@ -111,6 +113,25 @@ async def test_a_payment_announces_its_village_and_the_registered_units_above(cl
     assert all(e["deposited_amount"] == "320.00" for e in events)
     # Province and city codes are not registered units: nobody ranks them.
     assert "320000000000" not in {e["unit_code"] for e in events}
+
+
+async def test_announcements_say_what_the_scheme_years_tasks_count(client_for):
+    client = await client_for("enrollment")
+    await prepare_region(client)
+    await enroll(client, 1)
+    await pay(client, 1)
+    body = {"template": TEMPLATE, "collection_year": COLLECTION_YEAR, "task_kind": "amount"}
+    response = await client.put(f"/v1/schemes/{SCHEME}/years/{YEAR}", json=body, headers=ADMIN)
+    assert response.status_code == 200, response.text
+    await enroll(client, 2)
+    await pay(client, 2)
+    kinds = [(e["completed_persons"], e["task_kind"]) for e in await progress_events(client)]
+    village = [
+        k
+        for k, e in zip(kinds, await progress_events(client), strict=True)
+        if e["unit_code"] == VILLAGE
+    ]
+    assert village == [(0, "persons"), (1, "persons"), (1, "amount"), (2, "amount")]
 
 
 async def test_each_units_announcements_carry_increasing_as_of(client_for):
