@@ -107,7 +107,8 @@ async def live_ranking(
 ) -> RankingRead:
     """A page of a pool's current ranking; units outside the caller's subtree are left out."""
     ensure_role(user, *roles.READERS)
-    definition, rows = await _current_page(conn, user, code, pool, offset, limit, cadence)
+    asked = _Asked(code, pool, offset, limit, cadence)
+    definition, rows = await _current_page(conn, user, asked)
     ensure_may_read(user, definition.scope_unit)
     policy = definition.policy
     if pool not in {p.code for p in policy.pools}:
@@ -127,21 +128,27 @@ async def live_ranking(
     )
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """The page a request asks for."""
+
+    code: str
+    pool: str
+    offset: int
+    limit: int
+    cadence: SnapshotCadence | None
+
+
 async def _current_page(
-    conn: AsyncConnection,
-    user: Principal,
-    code: str,
-    pool: str,
-    offset: int,
-    limit: int,
-    cadence: SnapshotCadence | None,
+    conn: AsyncConnection, user: Principal, asked: _Asked
 ) -> tuple[_Definition, Sequence[RowMapping]]:
     """The page and the campaign definition as of that same statement (checked by the caller)."""
+    code = asked.code
     definition = _definitions.get((conn.engine.url, code)) or await _read_definition(conn, code)
-    rows = await _page(conn, user, definition, pool, offset, limit, cadence)
+    rows = await _page(conn, user, definition, asked)
     while not rows or rows[0]["version"] != definition.version:  # changed since it was kept
         definition = await _read_definition(conn, code)
-        rows = await _page(conn, user, definition, pool, offset, limit, cadence)
+        rows = await _page(conn, user, definition, asked)
     return definition, rows
 
 
@@ -158,20 +165,14 @@ async def _read_definition(conn: AsyncConnection, code: str) -> _Definition:
 
 
 async def _page(
-    conn: AsyncConnection,
-    user: Principal,
-    definition: _Definition,
-    pool: str,
-    offset: int,
-    limit: int,
-    cadence: SnapshotCadence | None,
+    conn: AsyncConnection, user: Principal, definition: _Definition, asked: _Asked
 ) -> Sequence[RowMapping]:
     params: dict[str, Any] = {
         "campaign": definition.code,
-        "pool": pool,
-        "cadence": (cadence or default_cadence(definition.policy)).value,
-        "offset": offset,
-        "limit": limit,
+        "pool": asked.pool,
+        "cadence": (asked.cadence or default_cadence(definition.policy)).value,
+        "offset": asked.offset,
+        "limit": asked.limit,
     }
     query = _SEEK
     if not user.covers(definition.scope_unit):  # positions differ in a subtree: plain offset
