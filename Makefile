@@ -54,7 +54,7 @@ bench: install
 	$(BIN)/python -m bench.enrollment_file --rows 50000 --bad 0.01
 	$(BIN)/python -m bench.payment_to_ranking --rate 100 --seconds 20 --payers 12000
 	$(BIN)/python -m bench.payment_to_ranking --rate 300 --seconds 20 --payers 12000
-	$(BIN)/python -m bench.payment_to_ranking --rate 500 --seconds 20 --payers 20000 --enrollment-workers 2
+	$(BIN)/python -m bench.payment_to_ranking --rate 500 --seconds 20 --payers 20000
 	$(BIN)/python -m bench.scoring_ranking --units 5000 --requests 2000
 	$(BIN)/python -m bench.scoring_credit --entities 200000
 	$(BIN)/python -m bench.scoring_rebuild --events 1000000 --units 5000
