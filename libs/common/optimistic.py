@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common import db
 from libs.common.db import UnitOfWork
 from libs.common.events import registry
 from libs.common.events.envelope import Envelope, Event
@@ -116,7 +116,5 @@ async def _claim(session: AsyncSession, envelopes: Sequence[Envelope]) -> set[st
     rows = [
         {"event_id": uuid.UUID(e.id), "type": e.type, "source": e.source} for e in unique.values()
     ]
-    claimed = await session.execute(
-        pg_insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id), rows
-    )
-    return {str(event_id) for event_id in claimed.scalars()}
+    claimed = await db.insert_new(session, inbox, rows, returning="event_id")
+    return {str(event_id) for event_id in claimed}
