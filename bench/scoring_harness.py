@@ -1,4 +1,5 @@
-"""What the scoring benchmarks share: a scratch database, a baseline, the machine, results.
+"""What the scoring benchmarks share: a scratch database, a baseline, the machine, results
+(server, percentiles and the results file are `bench.harness`'s).
 
 Each benchmark creates its own database on GRIDGOV_BENCH_DATABASE_URL (default: the
 machine's PostgreSQL at 127.0.0.1:5432), migrates it, and drops it afterwards. Because the
@@ -7,7 +8,6 @@ machine is shared, each also measures a baseline in the same run and reports the
 
 from __future__ import annotations
 
-import os
 import platform
 import re
 import subprocess
@@ -15,26 +15,19 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import asyncpg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.harness import RESULTS, percentile, server_url
 from libs.common import migrations
 from libs.common.service import Runtime
 from libs.common.settings import ServiceSettings, load_settings
 from services.scoring.app import SPEC
+from tests.conftest import drop_database
 
-DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
-RESULTS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 JWT_SECRET = "bench-jwt-secret-0123456789abcdef0123"
-
-
-def server_url() -> str:
-    """The PostgreSQL server the scratch databases go on."""
-    return os.environ.get("GRIDGOV_BENCH_DATABASE_URL", DEFAULT_SERVER)
 
 
 def settings_for(database: str) -> ServiceSettings:
@@ -62,32 +55,13 @@ async def scratch_runtime() -> AsyncIterator[Runtime]:
         yield runtime
     finally:
         await runtime.stop()
-        await _drop(database)
-
-
-async def _drop(database: str) -> None:
-    admin = create_async_engine(
-        make_url(server_url()).set(drivername="postgresql+asyncpg", database="postgres"),
-        isolation_level="AUTOCOMMIT",
-    )
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+        await drop_database(settings.db_url())
 
 
 def raw_dsn(runtime: Runtime) -> str:
     """The runtime's database as a plain asyncpg DSN."""
     url = make_url(runtime.settings.db_url()).set(drivername="postgresql")
     return url.render_as_string(hide_password=False)
-
-
-def percentile(values: Sequence[float], p: float) -> float:
-    """The p-th percentile (0–100) by nearest rank."""
-    ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
 
 
 async def select_one_p99(runtime: Runtime, rounds: int = 2000) -> float:
