@@ -26,9 +26,7 @@ from typing import Any
 
 import asyncpg
 import httpx
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import harness, scoring_credit
 from bench.enrollment_webhook import CALIBRATION_SECONDS, PATH, paced, signed_lines
@@ -131,35 +129,24 @@ async def watch(url: str, stop: asyncio.Event) -> list[tuple[float, dict[str, De
 async def recorded(stack: Stack) -> list[dict[str, Any]]:
     """Each payment of the run as enrollment recorded it: when, its village, and when the
     relay published its event."""
-    engine = create_async_engine(stack.database_urls["enrollment"])
-    try:
-        async with engine.connect() as conn:
-            rows = await conn.execute(
-                text(
-                    "SELECT event_id::text AS event_id, "
-                    "extract(epoch FROM created_at)::float8 AS created, "
-                    "extract(epoch FROM published_at)::float8 AS published, "
-                    "envelope->'data'->>'unit_code' AS unit_code FROM outbox "
-                    "WHERE type LIKE 'gridgov.enrollment.payment.recorded%' "
-                    "AND envelope->'data'->>'partner_txn_id' NOT LIKE 'WARM%'"
-                )
-            )
-            return [dict(r._mapping) for r in rows]
-    finally:
-        await engine.dispose()
+    return await stack.query(
+        "enrollment",
+        "SELECT event_id::text AS event_id, extract(epoch FROM created_at)::float8 AS created, "
+        "extract(epoch FROM published_at)::float8 AS published, "
+        "envelope->'data'->>'unit_code' AS unit_code FROM outbox "
+        "WHERE type LIKE 'gridgov.enrollment.payment.recorded%' "
+        "AND envelope->'data'->>'partner_txn_id' NOT LIKE 'WARM%'",
+    )
 
 
 async def taken(stack: Stack) -> dict[str, float]:
     """When scoring's consumer took each event (its batch's transaction start)."""
-    engine = create_async_engine(stack.database_urls["scoring"])
-    try:
-        async with engine.connect() as conn:
-            rows = await conn.execute(
-                text("SELECT event_id::text, extract(epoch FROM processed_at)::float8 FROM inbox")
-            )
-            return {r[0]: r[1] for r in rows}
-    finally:
-        await engine.dispose()
+    rows = await stack.query(
+        "scoring",
+        "SELECT event_id::text AS event_id, extract(epoch FROM processed_at)::float8 AS at "
+        "FROM inbox",
+    )
+    return {r["event_id"]: r["at"] for r in rows}
 
 
 def latencies(

@@ -173,6 +173,15 @@ class Stack:
         await asyncio.sleep(down_for)
         await asyncio.to_thread(self.start_broker)
 
+    async def query(self, service: str, sql: str) -> list[dict[str, Any]]:
+        """The rows of one query on a service's database."""
+        engine = create_async_engine(self.database_urls[service])
+        try:
+            async with engine.connect() as conn:
+                return [dict(r._mapping) for r in await conn.execute(text(sql))]
+        finally:
+            await engine.dispose()
+
     async def database_facts(self) -> dict[str, Any]:
         """Outbox, inbox and dead-letter counts, for failure messages."""
         queries = {
