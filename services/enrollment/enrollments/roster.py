@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common import identifiers
 from libs.common.auth import Principal
-from libs.common.db import UnitOfWork, bulk_insert, table_of
+from libs.common.db import UnitOfWork, among, bulk_insert, table_of
 from libs.common.events.envelope import Event
 from libs.common.pii import PiiVault
 from services.enrollment import access, csvfile
@@ -189,7 +189,7 @@ async def _persons(session: AsyncSession, vault: PiiVault, lines: list[Line]) ->
     first = {key: line for line in reversed(lines) if (key := keyed[line.line_no])}
     new = [_person_row(vault, key, line) for key, line in first.items()]
     await session.execute(pg_insert(P).on_conflict_do_nothing(index_elements=["person_key"]), new)
-    found = await session.execute(select(P).where(P.c.person_key.in_(list(first))))
+    found = await session.execute(select(P).where(among(P.c.person_key, first)))
     by_key = {row.person_key: row for row in found}
     return {line_no: by_key[key] for line_no, key in keyed.items()}
 

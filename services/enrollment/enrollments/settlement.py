@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select, text
 
-from libs.common.db import UnitOfWork, bulk_insert, table_of
+from libs.common.db import UnitOfWork, among, bulk_insert, table_of
 from libs.common.events.envelope import Event
 from services.enrollment.domain.dates import local_date, window_dates
 from services.enrollment.domain.facts import PersonFacts
@@ -69,7 +69,9 @@ async def resettle(
         return {}
     session = uow.session
     rows = (
-        await session.execute(select(E).where(E.c.id.in_(ids)).order_by(E.c.id).with_for_update())
+        await session.execute(
+            select(E).where(among(E.c.id, ids)).order_by(E.c.id).with_for_update()
+        )
     ).all()
     facts = await _facts(uow, {r.person_id for r in rows})
     entries = await _entries(uow, ids)
@@ -160,7 +162,7 @@ def _standing(entries: list[Entry]) -> list[Entry]:
 
 
 async def _facts(uow: UnitOfWork, person_ids: set[uuid.UUID]) -> dict[uuid.UUID, PersonFacts]:
-    rows = await uow.session.execute(select(P).where(P.c.id.in_(person_ids)))
+    rows = await uow.session.execute(select(P).where(among(P.c.id, person_ids)))
     return {r.id: persons.facts_of(r) for r in rows}
 
 
@@ -176,7 +178,7 @@ async def _entries(uow: UnitOfWork, ids: set[uuid.UUID]) -> defaultdict[uuid.UUI
             L.c.paid_at,
             L.c.deposited_at,
             L.c.reverses_id,
-        ).where(L.c.enrollment_id.in_(ids))
+        ).where(among(L.c.enrollment_id, ids))
     )
     entries: defaultdict[uuid.UUID, list[Entry]] = defaultdict(list)
     for r in rows:

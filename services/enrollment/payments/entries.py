@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db import table_of
+from libs.common.db import among, table_of
 from libs.common.events.catalogue.enrollment import PaymentRecorded, PaymentReversed
 from libs.common.pii import PiiVault
 from services.enrollment.payments.models import Payment
@@ -29,7 +29,7 @@ async def known(
         return {}
     rows = await session.execute(
         select(L.c.partner_txn_id, L.c.id, L.c.channel, L.c.recorded_at).where(
-            L.c.partner_id == partner_id, L.c.partner_txn_id.in_(txns)
+            L.c.partner_id == partner_id, among(L.c.partner_txn_id, txns)
         )
     )
     return {

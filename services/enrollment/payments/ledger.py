@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 
-from libs.common.db import UnitOfWork, insert_new, table_of
+from libs.common.db import UnitOfWork, among, insert_new, table_of
 from libs.common.events.envelope import Event
 from libs.common.pii import PiiVault
 from services.enrollment.domain.errors import EnrollmentError
@@ -184,7 +184,7 @@ async def _enrollments(uow: UnitOfWork, ids: set[uuid.UUID]) -> dict[uuid.UUID, 
         return {}
     rows = await uow.session.execute(
         select(E.c.id, E.c.state, E.c.unit_code, E.c.person_key, E.c.scheme_code, E.c.year).where(
-            E.c.id.in_(ids)
+            among(E.c.id, ids)
         )
     )
     return {r.id: r for r in rows}

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from libs.common.db import UnitOfWork, table_of
+from libs.common.db import UnitOfWork, among, table_of
 from services.enrollment.payments.models import Payment
 from services.enrollment.payments.notices import Notice, Outcome
 
@@ -85,7 +85,7 @@ def _row(source: Source, n: Notice, original: Any) -> dict[str, Any]:
 
 async def _originals(uow: UnitOfWork, partner_id: str, txns: set[str]) -> dict[str, Any]:
     found = await uow.session.execute(
-        select(L).where(L.c.partner_id == partner_id, L.c.partner_txn_id.in_(txns))
+        select(L).where(L.c.partner_id == partner_id, among(L.c.partner_txn_id, txns))
     )
     return {r.partner_txn_id: r for r in found}
 
@@ -93,5 +93,5 @@ async def _originals(uow: UnitOfWork, partner_id: str, txns: set[str]) -> dict[s
 async def _already_reversed(uow: UnitOfWork, ids: set[uuid.UUID]) -> set[uuid.UUID]:
     if not ids:
         return set()
-    found = await uow.session.scalars(select(L.c.reverses_id).where(L.c.reverses_id.in_(ids)))
+    found = await uow.session.scalars(select(L.c.reverses_id).where(among(L.c.reverses_id, ids)))
     return {i for i in found if i is not None}

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common import identifiers
 from libs.common.auth import Principal, Role
-from libs.common.db import UnitOfWork
+from libs.common.db import UnitOfWork, among
 from libs.common.errors import Conflict, RuleViolation
 from libs.common.events.catalogue.grid import UnitUpserted
 from services.enrollment import access
@@ -70,7 +70,7 @@ async def known_units(session: AsyncSession, codes: Iterable[str]) -> set[str]:
     if not wanted:
         return set()
     found = await session.scalars(
-        select(Unit.code).where(Unit.code.in_(wanted), Unit.active.is_(True))
+        select(Unit.code).where(among(Unit.code, wanted), Unit.active.is_(True))
     )
     return set(found)
 
