@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -69,8 +70,7 @@ def event_row(event: Event, request_id: str | None, *, as_text: bool = False) ->
     envelope: dict[str, Any] | str
     if as_text:
         data = event.model_dump_json()
-        envelope = f"{json.dumps(head, ensure_ascii=False, separators=(',', ':'))[:-1]},"
-        envelope += f'"data":{data}}}'
+        envelope = f'{to_json(head).decode()[:-1]},"data":{data}}}'
     else:
         envelope = {**head, "data": event.model_dump(mode="json")}
     return {

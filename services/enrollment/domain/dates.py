@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from .errors import NaiveDatetime, PolicyError
@@ -29,19 +30,24 @@ def age_on(birth_date: date, day: date) -> int:
     return day.year - birth_date.year - int(before_birthday)
 
 
+@cache
 def month_day(year: int, value: str) -> date:
     """The date of a "MM-DD" month-day in `year`."""
-    month, day = (int(part) for part in value.split("-"))
-    return date(year, month, day)
+    month, _, day = value.partition("-")
+    return date(year, int(month), int(day))
 
 
 def window_dates(policy: SchemePolicy) -> tuple[date, date]:
     """First and last day (inclusive) of the policy year's collection window."""
     window = _window(policy)
-    start = month_day(policy.year, window.start)
-    end = month_day(policy.year, window.end)
+    return _span(policy.year, window.start, window.end)
+
+
+@cache  # settling a bank file asks it of every line; the answer is a few dates per policy
+def _span(year: int, first: str, last: str) -> tuple[date, date]:
+    start, end = month_day(year, first), month_day(year, last)
     # A window such as Dec → Mar runs into the next year.
-    return (start, end) if end >= start else (start, month_day(policy.year + 1, window.end))
+    return (start, end) if end >= start else (start, month_day(year + 1, last))
 
 
 def within_window(policy: SchemePolicy, day: date) -> bool:
@@ -55,12 +61,17 @@ def within_window(policy: SchemePolicy, day: date) -> bool:
 def counting_cutoff(policy: SchemePolicy) -> datetime:
     """The unified cut-off: money deposited strictly before it counts (000:L421)."""
     window = _window(policy)
-    start, end = window_dates(policy)
+    return _cutoff(policy.year, window.start, window.end, window.cutoff)
+
+
+@cache
+def _cutoff(year: int, first: str, last: str, cutoff: str | None) -> datetime:
+    start, end = _span(year, first, last)
     last_day = end
-    if window.cutoff is not None:
-        last_day = month_day(start.year, window.cutoff)
+    if cutoff is not None:
+        last_day = month_day(start.year, cutoff)
         if last_day < start:
-            last_day = month_day(start.year + 1, window.cutoff)
+            last_day = month_day(start.year + 1, cutoff)
     return start_of_day(last_day + timedelta(days=1))
 
 

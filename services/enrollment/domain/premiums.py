@@ -57,10 +57,11 @@ def quote_premium(
     chosen, tier_reason = resolve_tier(policy, person, age, tier)
     if person.new_nonlocal_student and policy.new_nonlocal_student is not None:
         return _new_student_quote(policy, paid_on, tier_reason)
-    if not within_window(policy, paid_on) and policy.outside_window.rule == "full_premium":
+    in_window = within_window(policy, paid_on)
+    if not in_window and policy.outside_window.rule == "full_premium":
         return _full_premium_quote(policy, chosen, tier_reason, paid_on)
     choice = choose_highest(policy, person, age, chosen)
-    return _standard_quote(policy, chosen, tier_reason, choice, within_window(policy, paid_on))
+    return _standard_quote(policy, chosen, tier_reason, choice, in_window)
 
 
 def resolve_tier(

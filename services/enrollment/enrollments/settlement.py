@@ -162,7 +162,11 @@ def _standing(entries: list[Entry]) -> list[Entry]:
 
 
 async def _facts(uow: UnitOfWork, person_ids: set[uuid.UUID]) -> dict[uuid.UUID, PersonFacts]:
-    rows = await uow.session.execute(select(P).where(among(P.c.id, person_ids)))
+    rows = await uow.session.execute(
+        select(P.c.id, *(P.c[name] for name in persons.FACT_COLUMNS)).where(
+            among(P.c.id, person_ids)
+        )
+    )
     return {r.id: persons.facts_of(r) for r in rows}
 
 

@@ -151,6 +151,20 @@ def person_read(user: Principal, vault: PiiVault, person: Person) -> PersonRead:
     )
 
 
+FACT_COLUMNS = (
+    "birth_date",
+    "sex",
+    "tags",
+    "student",
+    "in_employee_scheme",
+    "local_hukou",
+    "residence_permit",
+    "new_nonlocal_student",
+    "contribution_years",
+)
+"""The columns `facts_of` reads."""
+
+
 def facts_of(person: Person | Row[Any]) -> PersonFacts:
     """What the rules need to know about a stored person (a model or a table row)."""
     return PersonFacts(
