@@ -29,7 +29,7 @@ from sqlalchemy.engine import make_url
 
 from bench import harness
 from libs.common import migrations
-from libs.common.app import create_service_app
+from libs.common.app import create_service_app, settle_garbage_collector
 from libs.common.pii import PiiVault
 from libs.common.service import Runtime
 from services.enrollment.payments import files
@@ -106,6 +106,7 @@ async def main(args: argparse.Namespace) -> None:
         seeded = await seed(runtime, args.rows)
         data, bad = bank_file(args.rows, args.bad)
         baseline = await raw_copy(settings.db_url(), data)
+        settle_garbage_collector()  # as `gridgov enrollment import-payments` does
         process, peak = psutil.Process(), 0.0
         started = time.monotonic()
 

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+from libs.common.app import settle_garbage_collector
 from libs.common.db import create_engine, session_factory
 from libs.common.errors import GridgovError
 from libs.common.pii import PiiVault
@@ -41,6 +42,7 @@ def import_payments(
     total = max(data.count(b"\n") - 1, 0)
 
     async def run() -> files.FileReport:
+        settle_garbage_collector()
         engine = create_engine(settings.db_url())
         vault = PiiVault(settings.pii_key.get_secret_value())
         try:
