@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,10 @@ from libs.common.errors import GridgovError
 from libs.common.pii import PiiVault
 from libs.common.settings import load_settings
 from services.enrollment.payments import files
+from services.enrollment.payments.file_workers import ChunkWorkers, workers_for
+
+DEFAULT_JOBS = os.cpu_count() or 1
+"""`import-payments` posts as many chunks at a time as the machine has CPUs."""
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -33,6 +38,9 @@ def import_payments(
         Path | None, typer.Option(help="Where to write the refused lines (default FILE.errors.csv)")
     ] = None,
     chunk: Annotated[int, typer.Option(help="Lines per transaction", min=1)] = files.CHUNK_LINES,
+    jobs: Annotated[
+        int, typer.Option(help="Chunks posted side by side, each by its own process", min=1)
+    ] = DEFAULT_JOBS,
 ) -> None:
     """Post every line of a reconciliation file; refused lines go to an error report."""
     settings = load_settings("enrollment")
@@ -44,7 +52,9 @@ def import_payments(
     async def run() -> files.FileReport:
         settle_garbage_collector()
         engine = create_engine(settings.db_url())
-        vault = PiiVault(settings.pii_key.get_secret_value())
+        key = settings.pii_key.get_secret_value()
+        side_by_side = workers_for(jobs, total, chunk)
+        workers = ChunkWorkers(settings.db_url(), key, side_by_side) if side_by_side else None
         try:
             with _progress() as bar:
                 task = bar.add_task(file.name, total=total)
@@ -52,12 +62,15 @@ def import_payments(
                     session_factory(engine),
                     partner,
                     data,
-                    vault,
+                    PiiVault(key),
                     name=file.name,
                     chunk_lines=chunk,
                     progress=lambda n: bar.advance(task, n),
+                    workers=workers,
                 )
         finally:
+            if workers is not None:
+                workers.close()
             await engine.dispose()
 
     try:

@@ -6,16 +6,26 @@ posted in chunks, each in one transaction with its lines' outcomes: a crash lose
 most the chunk in flight, and importing the file again records only what is missing
 (every line already in the ledger comes back as a duplicate). A file whose bytes were
 imported before is named as such in the report; nothing about it is recorded twice.
+
+Chunks may be posted side by side (`ChunkWorkers`, `import-payments --jobs N`). Lines
+that depend on an earlier line of the file, a reversal (冲正) or a transaction number
+seen before, are held back and posted after all the others: a reversal always finds its
+original recorded, and a repeated number is a duplicate of its first line, whichever
+chunk either is in.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import itertools
 import uuid
+from asyncio import FIRST_COMPLETED
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -44,6 +54,20 @@ class FileReport:
     same_file_as: uuid.UUID | None = None
 
 
+Line = tuple[int, csvfile.Row]
+"""A line of the file: its number (the header is line 1) and its cells."""
+
+
+class ChunkPoster(Protocol):
+    """Posts chunks of a file's lines somewhere else (worker processes), `jobs` at a time."""
+
+    jobs: int
+
+    async def post(
+        self, partner_id: str, delivery_id: uuid.UUID, lines: list[Line]
+    ) -> list[Outcome]: ...
+
+
 async def import_file(
     sessions: async_sessionmaker[AsyncSession],
     partner_id: str,
@@ -53,20 +77,88 @@ async def import_file(
     name: str | None = None,
     chunk_lines: int = CHUNK_LINES,
     progress: Callable[[int], None] | None = None,
+    workers: ChunkPoster | None = None,
 ) -> FileReport:
-    """Post every line of a file for `partner_id`; `progress` hears of each chunk's lines."""
+    """Post every line of a file for `partner_id`; `progress` hears of each chunk's lines.
+
+    Without `workers`, chunks are posted one after the other in this process."""
     rows = csvfile.read(data, REQUIRED_COLUMNS, CSV_COLUMNS)
     digest = hashlib.sha256(data).hexdigest()
     report = await _open(sessions, partner_id, name, digest)
-    chunk: list[Notice | Outcome] = []
-    for line_no, row in enumerate(rows, start=2):  # line 1 is the header
-        chunk.append(parse_row(line_no, row))
-        if len(chunk) == chunk_lines:
-            await _post_chunk(sessions, partner_id, vault, report, chunk, progress)
-            chunk = []
-    if chunk:
-        await _post_chunk(sessions, partner_id, vault, report, chunk, progress)
+
+    async def here(lines: list[Line]) -> list[Outcome]:
+        return await post_chunk(sessions, vault, partner_id, report.delivery_id, lines)
+
+    async def there(lines: list[Line]) -> list[Outcome]:
+        assert workers is not None
+        return await workers.post(partner_id, report.delivery_id, lines)
+
+    held: list[Line] = []
+    chunks = _chunks(_holding_back(rows, held), chunk_lines)
+    if workers is None:
+        await _post_all(chunks, here, 1, report, progress)
+    else:
+        await _post_all(chunks, there, workers.jobs, report, progress)
+    await _post_all(_chunks(iter(held), chunk_lines), here, 1, report, progress)
+    report.rejected.sort(key=lambda o: o.line_no)
     return report
+
+
+def _holding_back(rows: Iterator[csvfile.Row], held: list[Line]) -> Iterator[Line]:
+    """The lines that depend on no other line; the rest are appended to `held`."""
+    seen: set[str] = set()
+    for line_no, row in enumerate(rows, start=2):  # line 1 is the header
+        txn = csvfile.text(row, "transaction_id")
+        depends = csvfile.text(row, "original_transaction_id") is not None or txn in seen
+        if txn is not None:
+            seen.add(txn)
+        if depends:
+            held.append((line_no, row))
+        else:
+            yield line_no, row
+
+
+def _chunks(lines: Iterator[Line], size: int) -> Iterator[list[Line]]:
+    while chunk := list(itertools.islice(lines, size)):
+        yield chunk
+
+
+async def _post_all(
+    chunks: Iterator[list[Line]],
+    post: Callable[[list[Line]], Coroutine[Any, Any, list[Outcome]]],
+    jobs: int,
+    report: FileReport,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Post the chunks, at most `jobs` at a time, and count their outcomes."""
+    running: set[asyncio.Task[list[Outcome]]] = set()
+    try:
+        for chunk in chunks:
+            if len(running) == jobs:
+                done, running = await asyncio.wait(running, return_when=FIRST_COMPLETED)
+                _count(report, done, progress)
+            running.add(asyncio.create_task(post(chunk)))
+        while running:
+            done, running = await asyncio.wait(running, return_when=FIRST_COMPLETED)
+            _count(report, done, progress)
+    finally:  # a failed chunk stops the import; the chunks already posted stay posted
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+
+
+def _count(
+    report: FileReport,
+    done: set[asyncio.Task[list[Outcome]]],
+    progress: Callable[[int], None] | None,
+) -> None:
+    for task in done:
+        outcomes = task.result()
+        report.lines += len(outcomes)
+        report.counts.update(o.outcome for o in outcomes)
+        report.rejected += [o for o in outcomes if o.outcome == "rejected"]
+        if progress is not None:
+            progress(len(outcomes))
 
 
 async def _open(
@@ -84,27 +176,24 @@ async def _open(
     return FileReport(delivery_id, same_file_as=earlier)
 
 
-async def _post_chunk(
+async def post_chunk(
     sessions: async_sessionmaker[AsyncSession],
-    partner_id: str,
     vault: PiiVault,
-    report: FileReport,
-    chunk: list[Notice | Outcome],
-    progress: Callable[[int], None] | None,
-) -> None:
-    notices = [line for line in chunk if isinstance(line, Notice)]
-    refused = [line for line in chunk if isinstance(line, Outcome)]
+    partner_id: str,
+    delivery_id: uuid.UUID,
+    lines: list[Line],
+) -> list[Outcome]:
+    """Parse and post some lines of a delivery in one transaction; their outcomes in order."""
+    parsed = [parse_row(line_no, row) for line_no, row in lines]
+    notices = [line for line in parsed if isinstance(line, Notice)]
+    refused = [line for line in parsed if isinstance(line, Outcome)]
     source = ledger.Source(partner_id, "file", f"partner:{partner_id}")
     async with sessions() as session, UnitOfWork(session) as uow:
         posted = await ledger.post(uow, source, vault, notices, datetime.now(UTC))
         outcomes = sorted([*posted, *refused], key=lambda o: o.line_no)
-        await deliveries.add_lines(uow, report.delivery_id, outcomes)
+        await deliveries.add_lines(uow, delivery_id, outcomes)
         await uow.commit()
-    report.lines += len(outcomes)
-    report.counts.update(o.outcome for o in outcomes)
-    report.rejected += [o for o in outcomes if o.outcome == "rejected"]
-    if progress is not None:
-        progress(len(outcomes))
+    return outcomes
 
 
 async def delivery_report(

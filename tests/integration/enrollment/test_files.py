@@ -18,9 +18,14 @@ from libs.common import auth
 from libs.common.consumer import Delivery
 from libs.common.events.catalogue.partner import PartnerPaymentMade
 from libs.common.events.envelope import Envelope
+from libs.common.pii import PiiVault
 from libs.common.platform_schema import dead_letter, outbox
 from services.enrollment.cli import app as cli
+from services.enrollment.enrollments.models import Enrollment
 from services.enrollment.models import Payment
+from services.enrollment.payments import files
+from services.enrollment.payments.file_workers import ChunkWorkers
+from services.enrollment.payments.models import DeliveryLine
 from tests.conftest import (
     OTHER_PARTNER,
     OTHER_SECRET,
@@ -202,7 +207,8 @@ async def test_the_command_imports_a_file_and_writes_the_error_report(client_for
         "GRIDGOV_PII_KEY": PII_KEY,
         "GRIDGOV_PARTNER_SECRETS": json.dumps({PARTNER: PARTNER_SECRET}),
     }
-    args = ["import-payments", str(path), "--partner", PARTNER, "--chunk", "7"]
+    # Ten chunks of two lines: worth two worker processes.
+    args = ["import-payments", str(path), "--partner", PARTNER, "--chunk", "2", "--jobs", "2"]
     result = await asyncio.to_thread(CliRunner().invoke, cli, args, env=env)
     assert result.exit_code == 0, result.output
     assert "20 lines: 14 recorded, 6 rejected" in result.output
@@ -212,3 +218,60 @@ async def test_the_command_imports_a_file_and_writes_the_error_report(client_for
     assert errors[0]["reason_code"] == "resident_id_invalid"
     assert await ledger_rows(client) == 14
     assert BAD[3]["resident_id"] not in report, "the error report shows ID numbers masked"
+
+
+def rows_file(rows: list[dict[str, Any]]) -> bytes:
+    out = io.StringIO()
+    columns = [*COLUMNS, "original_transaction_id"]
+    writer = csv.DictWriter(out, fieldnames=columns, restval="")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+async def test_chunks_posted_side_by_side_end_as_if_posted_in_order(client_for):
+    client = await ready(client_for, 12)
+    reversal = {
+        "transaction_id": "V00011",
+        "original_transaction_id": "P00011",
+        "amount": "320.00",
+        "paid_at": "2026-11-20T10:00:00+08:00",
+    }
+    rows = [
+        reversal,  # line 2: its original is four chunks further on
+        *(notice(n, prefix="P") for n in range(12)),
+        notice(5, prefix="T", amount="160.00"),  # person 5's second half, another chunk
+        notice(2, prefix="P"),  # line 16: P00002 again
+        notice(13, prefix="X", amount="-1"),  # line 17
+    ]
+    rows[1 + 5]["amount"] = "160.00"  # person 5's first half
+    runtime = client.runtime
+    with ChunkWorkers(runtime.settings.db_url(), PII_KEY, 2) as workers:
+        report = await files.import_file(
+            runtime.sessions,
+            PARTNER,
+            rows_file(rows),
+            PiiVault(PII_KEY),
+            chunk_lines=3,
+            workers=workers,
+        )
+
+    assert report.lines == 16
+    assert report.counts == {"recorded": 13, "reversed": 1, "duplicate": 1, "rejected": 1}
+    assert [o.line_no for o in report.rejected] == [17]
+    async with runtime.engine.connect() as conn:
+        lines = {
+            r.line_no: r
+            for r in await conn.execute(
+                select(DeliveryLine).where(DeliveryLine.delivery_id == report.delivery_id)
+            )
+        }
+        paid = dict(
+            (
+                await conn.execute(select(Enrollment.paid, func.count()).group_by(Enrollment.paid))
+            ).all()
+        )
+    assert lines[2].outcome == "reversed"
+    assert (lines[16].outcome, lines[16].payment_id) == ("duplicate", lines[5].payment_id)
+    assert paid == {Decimal("320.00"): 11, Decimal("0.00"): 1}, "person 5 paid in two halves"
+    assert await ledger_rows(client) == 14  # 12 payments, a second half, a reversal
