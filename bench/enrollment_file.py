@@ -163,7 +163,9 @@ async def main(args: argparse.Namespace) -> None:
         "under the scheme's policy, the row updated and the move audited), two events in "
         "the outbox and its delivery line — and the rules run in Python per line; each "
         "step is one statement per 2,000-line chunk. COPY writes one row and checks "
-        "nothing.\n",
+        "nothing. Posting is Python-bound (PostgreSQL waits most of the time), hence the "
+        "worker processes posting chunks side by side; each takes seconds to start, counted "
+        "here. `--jobs 1` measures one process alone.\n",
     )
 
 
