@@ -96,16 +96,15 @@ ServiceCaller = Annotated[Principal, Depends(get_service_caller)]
 
 async def get_partner(
     request: Request,
-    settings: SettingsDep,
+    runtime: RuntimeDep,
     x_partner_id: Annotated[str, Header(description="Partner system id")],
     x_gridgov_timestamp: Annotated[str, Header(description="Unix seconds of signing")],
     x_gridgov_signature: Annotated[str, Header(description="sha256=<hex HMAC of ts.body>")],
 ) -> Principal:
     """A partner system whose HMAC signature over the raw body checks out; 401 otherwise."""
-    secrets = {k: v.get_secret_value() for k, v in settings.partner_secrets.items()}
     body = await request.body()
     return auth.verify_signature(
-        secrets, x_partner_id, x_gridgov_timestamp, x_gridgov_signature, body
+        runtime.partner_secrets, x_partner_id, x_gridgov_timestamp, x_gridgov_signature, body
     )
 
 
@@ -128,9 +127,9 @@ async def get_partner_idempotency(
 PartnerIdempotency = Annotated[IdempotentRequest, Depends(get_partner_idempotency)]
 
 
-async def get_pii_vault(settings: SettingsDep) -> PiiVault:
+async def get_pii_vault(runtime: RuntimeDep) -> PiiVault:
     """The service's vault for personal identifiers."""
-    return PiiVault(settings.pii_key.get_secret_value())
+    return runtime.vault
 
 
 PiiVaultDep = Annotated[PiiVault, Depends(get_pii_vault)]

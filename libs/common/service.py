@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from libs.common.db import create_engine, session_factory
 from libs.common.events.envelope import topic_of
 from libs.common.group_commit import GroupCommitter
 from libs.common.logging import get_logger
+from libs.common.pii import PiiVault
 from libs.common.platform_schema import dead_letter
 from libs.common.relay import OutboxRelay
 from libs.common.resync import OutboxResync
@@ -69,6 +71,16 @@ class Runtime:
         self.consumer: KafkaEventConsumer | None = None
         self.resync: OutboxResync | None = None
         self._tasks: list[asyncio.Task[Any]] = []
+
+    @cached_property
+    def vault(self) -> PiiVault:
+        """The service's vault for personal identifiers, its keys derived once."""
+        return PiiVault(self.settings.pii_key.get_secret_value())
+
+    @cached_property
+    def partner_secrets(self) -> dict[str, str]:
+        """Each partner's signing secret in the clear, to check signatures with."""
+        return {k: v.get_secret_value() for k, v in self.settings.partner_secrets.items()}
 
     def topic(self, name: str) -> str:
         """A topic name with the configured prefix (tests isolate themselves with it)."""
