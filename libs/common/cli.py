@@ -52,6 +52,10 @@ def serve(
         workers=workers,
         host=host,
         port=port or DEFAULT_PORTS[service],
+        # libuv's event loop and the C HTTP parser: the bare HTTP stack answers half as many
+        # again as with asyncio's loop and h11 (GET /healthz, docs/benchmarks.md).
+        loop="uvloop",
+        http="httptools",
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,
