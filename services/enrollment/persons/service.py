@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Any
 
@@ -151,18 +152,8 @@ def person_read(user: Principal, vault: PiiVault, person: Person) -> PersonRead:
     )
 
 
-FACT_COLUMNS = (
-    "birth_date",
-    "sex",
-    "tags",
-    "student",
-    "in_employee_scheme",
-    "local_hukou",
-    "residence_permit",
-    "new_nonlocal_student",
-    "contribution_years",
-)
-"""The columns `facts_of` reads."""
+FACT_COLUMNS = tuple(f.name for f in dataclasses.fields(PersonFacts))
+"""The columns `facts_of` reads: a person's column for each of the rules' facts."""
 
 
 def facts_of(person: Person | Row[Any]) -> PersonFacts:
@@ -180,14 +171,8 @@ def facts_of(person: Person | Row[Any]) -> PersonFacts:
     )
 
 
-_FACTS = {
-    "student",
-    "in_employee_scheme",
-    "local_hukou",
-    "residence_permit",
-    "new_nonlocal_student",
-    "contribution_years",
-}
+_FACTS = set(FACT_COLUMNS) - {"birth_date", "sex", "tags"}
+"""The facts a new person's request states as they are (the others are derived)."""
 
 
 async def _unit_of(uow: UnitOfWork, body: PersonCreate) -> str:
