@@ -19,8 +19,10 @@ from libs.common.settings import load_settings
 from services.enrollment.payments import files
 from services.enrollment.payments.file_workers import ChunkWorkers, workers_for
 
-DEFAULT_JOBS = os.cpu_count() or 1
-"""`import-payments` posts as many chunks at a time as the machine has CPUs."""
+DEFAULT_JOBS = min(len(os.sched_getaffinity(0)), 4)
+"""`import-payments` posts as many chunks at a time as it may use CPUs, four at most: each
+worker holds a connection and about 150 MB, and a container's CPU quota does not show in
+the CPUs a process may run on."""
 
 app = typer.Typer(no_args_is_help=True)
 
