@@ -19,7 +19,14 @@ from libs.common.settings import load_settings
 from services.enrollment.payments import files
 from services.enrollment.payments.file_workers import ChunkWorkers, workers_for
 
-DEFAULT_JOBS = min(len(os.sched_getaffinity(0)), 4)
+
+def _usable_cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):  # Linux: the CPUs this process may run on
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+DEFAULT_JOBS = min(_usable_cpus(), 4)
 """`import-payments` posts as many chunks at a time as it may use CPUs, four at most: each
 worker holds a connection and about 150 MB, and a container's CPU quota does not show in
 the CPUs a process may run on."""
