@@ -40,11 +40,9 @@ Outcome = Annotated[
 ]
 
 
-async def get_webhook(
-    runtime: RuntimeDep, vault: PiiVaultDep
-) -> Batcher[webhook.Call, webhook.Answer]:
+async def get_webhook(runtime: RuntimeDep) -> Batcher[webhook.Call, webhook.Answer]:
     """The process's batcher of webhook calls (concurrent calls share one transaction)."""
-    return runtime.batcher("enrollment.webhook", partial(webhook.handle, vault=vault))
+    return runtime.batcher("enrollment.webhook", partial(webhook.handle, vault=runtime.vault))
 
 
 Webhook = Annotated[Batcher[webhook.Call, webhook.Answer], Depends(get_webhook)]
