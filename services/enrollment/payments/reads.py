@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from libs.common.db import UnitOfWork
+from libs.common.db import UnitOfWork, among
 from services.enrollment.payments.models import Payment
 from services.enrollment.payments.schemas import Outcome, PaymentRead
 
@@ -20,7 +20,7 @@ async def read_many(uow: UnitOfWork, ids: set[uuid.UUID]) -> dict[uuid.UUID, Pay
     rows = await uow.session.execute(
         select(Payment, original.partner_txn_id)
         .outerjoin(original, original.id == Payment.reverses_id)
-        .where(Payment.id.in_(ids))
+        .where(among(Payment.id, ids))
     )
     return {p.id: entry_read(p, reverses) for p, reverses in rows}
 
