@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from libs.common.db import UnitOfWork
+from libs.common.db import UnitOfWork, among
 from libs.common.errors import Conflict
 from libs.common.platform_schema import idempotency_key
 
@@ -75,7 +75,14 @@ async def replay_many(
             idempotency_key.c.key,
             idempotency_key.c.request_hash,
             idempotency_key.c.body,
-        ).where(tuple_(idempotency_key.c.scope, idempotency_key.c.key).in_(keys))
+        )
+        # Arrays rather than a list of pairs: one prepared statement whatever the batch's
+        # size. A pair of one request's scope and another's key may come back too; the
+        # lookup below goes by exact pair.
+        .where(
+            among(idempotency_key.c.scope, {scope for scope, _ in keys}),
+            among(idempotency_key.c.key, {key for _, key in keys}),
+        )
     )
     stored = {(r.scope, r.key): (r.request_hash, dict(r.body)) for r in rows}
     results: list[dict[str, Any] | Conflict | None] = []
