@@ -3,7 +3,7 @@
 A file is one delivery. Its lines are read as CSV (UTF-8, with or without a BOM, or the
 GB 18030 that Chinese banks' systems write), parsed without stopping at a bad line, and
 posted in chunks, each in one transaction with its lines' outcomes: a crash loses at
-most the chunk in flight, and importing the file again records only what is missing
+most the chunks in flight, and importing the file again records only what is missing
 (every line already in the ledger comes back as a duplicate). A file whose bytes were
 imported before is named as such in the report; nothing about it is recorded twice.
 
