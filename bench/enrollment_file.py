@@ -19,7 +19,6 @@ import csv
 import io
 import time
 import uuid
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -37,7 +36,7 @@ from libs.common.pii import PiiVault
 from libs.common.service import Runtime
 from services.enrollment.cli import DEFAULT_JOBS
 from services.enrollment.payments import files
-from services.enrollment.payments.file_workers import ChunkWorkers, workers_for
+from services.enrollment.payments.file_workers import side_by_side, workers_for
 from tests.conftest import PARTNER, PII_KEY, drop_database, make_settings, spec_of
 from tests.support import enrollment as region
 
@@ -80,8 +79,10 @@ class Imported:
     peak_all_mb: float = 0.0
 
 
-async def timed_import(runtime: Runtime, data: bytes, chunk: int, jobs: int) -> Imported:
-    """Import `data` as `import-payments` does, with `jobs` worker processes (0: none)."""
+async def timed_import(
+    runtime: Runtime, data: bytes, lines: int, chunk: int, jobs: int
+) -> Imported:
+    """Import `data` as `import-payments --jobs {jobs}` does."""
     process = psutil.Process()
     peaks = [0.0, 0.0]
 
@@ -91,7 +92,7 @@ async def timed_import(runtime: Runtime, data: bytes, chunk: int, jobs: int) -> 
 
     started = time.monotonic()
     url = runtime.settings.db_url()
-    with ChunkWorkers(url, PII_KEY, jobs) if jobs else nullcontext() as workers:
+    with side_by_side(url, PII_KEY, jobs, lines, chunk) as workers:
         report = await files.import_file(
             runtime.sessions,
             PARTNER,
@@ -149,16 +150,16 @@ async def main(args: argparse.Namespace) -> None:
         data, bad = bank_file(args.rows, args.bad)
         baseline = await raw_copy(settings.db_url(), data)
         settle_garbage_collector()  # as `gridgov enrollment import-payments` does
-        side_by_side = await timed_import(runtime, data, args.chunk, jobs)
+        parallel = await timed_import(runtime, data, args.rows, args.chunk, args.jobs)
         alone = None
         if jobs:
             other, _ = bank_file(args.rows, args.bad, first=args.rows)
-            alone = await timed_import(runtime, other, args.chunk, 0)
+            alone = await timed_import(runtime, other, args.rows, args.chunk, 1)
     finally:
         await runtime.stop()
         await drop_database(settings.db_url())
-    report = side_by_side.report
-    rate = args.rows / side_by_side.seconds
+    report = parallel.report
+    rate = args.rows / parallel.seconds
     print(f"{args.rows} lines: {rate:,.0f}/s; COPY {baseline:,.0f}/s; {report.counts}")
     assert report.counts["rejected"] == bad, report.counts
     rows = [
@@ -170,8 +171,8 @@ async def main(args: argparse.Namespace) -> None:
         ("raw asyncpg COPY of the same rows per second", f"{baseline:,.0f}", "—"),
         ("ratio import / COPY", f"{rate / baseline:.3f}", "≥ 0.3"),
         ("outcomes", ", ".join(f"{n} {k}" for k, n in sorted(report.counts.items())), "—"),
-        ("peak RSS of the largest process", f"{side_by_side.peak_mb:.0f} MB", "≤ 250 MB"),
-        ("peak RSS of all its processes together", f"{side_by_side.peak_all_mb:.0f} MB", "—"),
+        ("peak RSS of the largest process", f"{parallel.peak_mb:.0f} MB", "≤ 250 MB"),
+        ("peak RSS of all its processes together", f"{parallel.peak_all_mb:.0f} MB", "—"),
     ]
     if alone is not None:
         alone_rate = args.rows / alone.seconds

@@ -17,7 +17,7 @@ from libs.common.errors import GridgovError
 from libs.common.pii import PiiVault
 from libs.common.settings import load_settings
 from services.enrollment.payments import files
-from services.enrollment.payments.file_workers import ChunkWorkers, workers_for
+from services.enrollment.payments.file_workers import side_by_side
 
 
 def _usable_cpus() -> int:
@@ -62,10 +62,11 @@ def import_payments(
         settle_garbage_collector()
         engine = create_engine(settings.db_url())
         key = settings.pii_key.get_secret_value()
-        side_by_side = workers_for(jobs, total, chunk)
-        workers = ChunkWorkers(settings.db_url(), key, side_by_side) if side_by_side else None
         try:
-            with _progress() as bar:
+            with (
+                side_by_side(settings.db_url(), key, jobs, total, chunk) as workers,
+                _progress() as bar,
+            ):
                 task = bar.add_task(file.name, total=total)
                 return await files.import_file(
                     session_factory(engine),
@@ -78,8 +79,6 @@ def import_payments(
                     workers=workers,
                 )
         finally:
-            if workers is not None:
-                workers.close()
             await engine.dispose()
 
     try:

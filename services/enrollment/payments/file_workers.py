@@ -14,7 +14,9 @@ import asyncio
 import atexit
 import multiprocessing
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -35,6 +37,19 @@ def workers_for(jobs: int, lines: int, chunk_lines: int) -> int:
     """How many worker processes a file of `lines` is worth, at most `jobs`; 0 for none."""
     worth = min(jobs, -(-lines // chunk_lines) // CHUNKS_PER_WORKER)
     return worth if worth > 1 else 0
+
+
+@contextmanager
+def side_by_side(
+    db_url: str, pii_key: str, jobs: int, lines: int, chunk_lines: int
+) -> Iterator[ChunkWorkers | None]:
+    """The workers a file of `lines` is worth (at most `jobs`), or None to post it here."""
+    count = workers_for(jobs, lines, chunk_lines)
+    if not count:
+        yield None
+        return
+    with ChunkWorkers(db_url, pii_key, count) as workers:
+        yield workers
 
 
 class ChunkWorkers:

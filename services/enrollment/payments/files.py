@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -86,18 +87,13 @@ async def import_file(
     digest = hashlib.sha256(data).hexdigest()
     report = await _open(sessions, partner_id, name, digest)
 
-    async def here(lines: list[Line]) -> list[Outcome]:
-        return await post_chunk(sessions, vault, partner_id, report.delivery_id, lines)
-
-    async def there(lines: list[Line]) -> list[Outcome]:
-        assert workers is not None
-        return await workers.post(partner_id, report.delivery_id, lines)
-
+    here = partial(post_chunk, sessions, vault, partner_id, report.delivery_id)
     held: list[Line] = []
     chunks = _chunks(_holding_back(rows, held), chunk_lines)
     if workers is None:
         await _post_all(chunks, here, 1, report, progress)
     else:
+        there = partial(workers.post, partner_id, report.delivery_id)
         await _post_all(chunks, there, workers.jobs, report, progress)
     await _post_all(_chunks(iter(held), chunk_lines), here, 1, report, progress)
     report.rejected.sort(key=lambda o: o.line_no)
