@@ -12,6 +12,10 @@ that depend on an earlier line of the file, a reversal (冲正) or a transaction
 seen before, are held back and posted after all the others: a reversal always finds its
 original recorded, and a repeated number is a duplicate of its first line, whichever
 chunk either is in.
+
+When posting fails part-way (a worker process killed, the database gone), the import
+raises `ImportStopped`, which names the delivery and how many lines were posted: the
+chunks posted stay posted, and importing the same file again posts the rest.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db import UnitOfWork
-from libs.common.errors import NotFound
+from libs.common.errors import GridgovError, NotFound
+from libs.common.logging import get_logger
 from libs.common.pii import PiiVault
 from services.enrollment import csvfile
 from services.enrollment.payments import deliveries, ledger
@@ -42,6 +47,7 @@ from services.enrollment.payments.schemas import DeliveryRead, LineRead
 
 CHUNK_LINES = 2_000
 REQUIRED_COLUMNS = ("transaction_id", "amount", "paid_at")
+log = get_logger(__name__)
 
 
 @dataclass
@@ -53,6 +59,23 @@ class FileReport:
     counts: Counter[str] = field(default_factory=Counter)
     rejected: list[Outcome] = field(default_factory=list)
     same_file_as: uuid.UUID | None = None
+
+
+class ImportStopped(GridgovError):
+    """Posting a file failed part-way; what was posted before stays posted."""
+
+    status, slug, title = 503, "import-stopped", "Import stopped"
+
+    def __init__(self, report: FileReport, cause: Exception) -> None:
+        super().__init__(
+            f"The import stopped after {report.lines:,} lines ({type(cause).__name__}: "
+            f"{str(cause)[:200] or 'no detail'}). The lines posted stay posted; import the "
+            "same file again to post the rest: lines already recorded come back as "
+            "duplicates.",
+            delivery_id=str(report.delivery_id),
+            lines_posted=report.lines,
+        )
+        self.report = report
 
 
 Line = tuple[int, csvfile.Row]
@@ -90,12 +113,16 @@ async def import_file(
     here = partial(post_chunk, sessions, vault, partner_id, report.delivery_id)
     held: list[Line] = []
     chunks = _chunks(_holding_back(rows, held), chunk_lines)
-    if workers is None:
-        await _post_all(chunks, here, 1, report, progress)
-    else:
-        there = partial(workers.post, partner_id, report.delivery_id)
-        await _post_all(chunks, there, workers.jobs, report, progress)
-    await _post_all(_chunks(iter(held), chunk_lines), here, 1, report, progress)
+    try:
+        if workers is None:
+            await _post_all(chunks, here, 1, report, progress)
+        else:
+            there = partial(workers.post, partner_id, report.delivery_id)
+            await _post_all(chunks, there, workers.jobs, report, progress)
+        await _post_all(_chunks(iter(held), chunk_lines), here, 1, report, progress)
+    except Exception as exc:
+        log.warning("file import stopped", delivery_id=str(report.delivery_id), lines=report.lines)
+        raise ImportStopped(report, exc) from exc
     report.rejected.sort(key=lambda o: o.line_no)
     return report
 

@@ -6,11 +6,14 @@ import asyncio
 import csv
 import io
 import json
+import multiprocessing
 import time
+from concurrent.futures.process import BrokenProcessPool
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -275,3 +278,46 @@ async def test_chunks_posted_side_by_side_end_as_if_posted_in_order(client_for):
     assert (lines[16].outcome, lines[16].payment_id) == ("duplicate", lines[5].payment_id)
     assert paid == {Decimal("320.00"): 11, Decimal("0.00"): 1}, "person 5 paid in two halves"
     assert await ledger_rows(client) == 14  # 12 payments, a second half, a reversal
+
+
+async def test_an_import_whose_workers_die_stops_clearly_and_a_second_import_posts_the_rest(
+    client_for,
+):
+    client = await ready(client_for, 12)
+    data = rows_file([notice(n, prefix="K") for n in range(12)])
+    runtime = client.runtime
+
+    def kill_the_workers(_: int) -> None:  # as the kernel's OOM killer would
+        for worker in multiprocessing.active_children():
+            worker.kill()
+
+    with (
+        ChunkWorkers(runtime.settings.db_url(), PII_KEY, 2) as workers,
+        pytest.raises(files.ImportStopped) as stopped,
+    ):
+        await files.import_file(
+            runtime.sessions,
+            PARTNER,
+            data,
+            PiiVault(PII_KEY),
+            chunk_lines=2,
+            progress=kill_the_workers,
+            workers=workers,
+        )
+
+    first = stopped.value.report
+    assert isinstance(stopped.value.__cause__, BrokenProcessPool)
+    assert stopped.value.status == 503
+    assert stopped.value.extra == {
+        "delivery_id": str(first.delivery_id),
+        "lines_posted": first.lines,
+    }
+    assert f"after {first.lines} lines" in stopped.value.detail
+    assert "import the same file again" in stopped.value.detail
+    posted = await ledger_rows(client)
+    assert first.lines in (2, 4), "the chunks in flight when the first came back"
+    assert first.lines <= posted <= 4, "what a worker committed stays; nothing more was posted"
+
+    again = await files.import_file(runtime.sessions, PARTNER, data, PiiVault(PII_KEY))
+    assert again.counts == {"recorded": 12 - posted, "duplicate": posted}
+    assert await ledger_rows(client) == 12
