@@ -81,6 +81,14 @@ def rss_mb(process: ServiceProcess) -> float:
     return total / 1_048_576
 
 
+def cpu_seconds(process: ServiceProcess) -> float:
+    """CPU time (user and system) a service has used so far: its process and its workers."""
+    assert process.process is not None
+    root = psutil.Process(process.process.pid)
+    times = [p.cpu_times() for p in [root, *root.children(recursive=True)]]
+    return sum(t.user + t.system for t in times)
+
+
 class PeakRss:
     """Samples a service's RSS in the background; `peak` is the highest seen."""
 
