@@ -17,6 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+# Hypothesis's pytest plugin imports this module when it writes the session's summary. Left
+# until then, pytest parses it after tests that ran worker processes beside their threads,
+# and CPython 3.11's AST builder may fail with "recursion depth mismatch" (CPython issue
+# 106905): the tests pass and the run exits 1. Imported at start-up, it is parsed before them.
+import hypothesis.internal.observability  # noqa: F401
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
