@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -71,6 +71,7 @@ class Runtime:
         self.consumer: KafkaEventConsumer | None = None
         self.resync: OutboxResync | None = None
         self._tasks: list[asyncio.Task[Any]] = []
+        self._jobs: set[asyncio.Task[Any]] = set()
 
     @cached_property
     def vault(self) -> PiiVault:
@@ -106,6 +107,18 @@ class Runtime:
         if name not in self._batchers:
             self._batchers[name] = Batcher(self.sessions, handler)
         return self._batchers[name]
+
+    def run_in_background(self, work: Coroutine[Any, Any, Any], name: str) -> None:
+        """Run `work` (a long job a request started) beside the requests. The service's
+        stop cancels what is still running: a job records for itself that it stopped."""
+        job = asyncio.create_task(work, name=name)
+        self._jobs.add(job)
+        job.add_done_callback(self._job_done)
+
+    def _job_done(self, job: asyncio.Task[Any]) -> None:
+        self._jobs.discard(job)
+        if not job.cancelled() and (error := job.exception()) is not None:
+            log.warning("background job failed", job=job.get_name(), error=repr(error))
 
     async def dead_letters(self) -> list[Any]:
         """Dead letters not yet replayed, oldest first."""
@@ -167,7 +180,11 @@ class Runtime:
         self._tasks.append(asyncio.create_task(self.resync.run(), name="resync"))
 
     async def stop(self) -> None:
-        """Stop the workers (finishing the batch in flight), then close connections."""
+        """Stop the background jobs and the workers (finishing the batch in flight), then
+        close connections."""
+        for job in list(self._jobs):
+            job.cancel()
+        await asyncio.gather(*self._jobs, return_exceptions=True)
         await self.committer.stop()
         for batcher in self._batchers.values():
             await batcher.stop()

@@ -6,7 +6,7 @@ import uuid
 from functools import partial
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
 from libs.common.auth import Principal, Role
 from libs.common.batching import Batcher
@@ -94,21 +94,46 @@ async def get_payment(
     return await service.get_partner_payment(uow, partner.partner_id, transaction_id)
 
 
-@router.post("/partner/payment-files", response_model=DeliveryRead, tags=["bank files"])
+@router.post(
+    "/partner/payment-files",
+    response_model=DeliveryRead,
+    tags=["bank files"],
+    responses={202: {"description": "Importing (`Prefer: respond-async`): follow `Location`"}},
+)
 async def post_payment_file(
     request: Request,
+    response: Response,
     partner: PartnerCaller,
     runtime: RuntimeDep,
     vault: PiiVaultDep,
     uow: UnitOfWorkDep,
     name: Annotated[str | None, Query(max_length=200, description="The file's name")] = None,
+    prefer: Annotated[
+        str | None,
+        Header(description="`respond-async`: answer 202 at once and import in the background"),
+    ] = None,
 ) -> DeliveryRead:
-    """Import a reconciliation file (CSV body); the report lists every refused line."""
-    assert partner.partner_id is not None
-    imported = await files.import_file(
-        runtime.sessions, partner.partner_id, await request.body(), vault, name=name
-    )
-    return await files.delivery_report(uow, imported.delivery_id, partner.partner_id, "rejected")
+    """Import a reconciliation file (CSV body); the report lists every refused line.
+
+    With `Prefer: respond-async` the answer is 202 as soon as the file's header is checked:
+    `GET` the delivery in `Location` to follow its lines being posted until it is `done`."""
+    partner_id = partner.partner_id
+    assert partner_id is not None
+    data = await request.body()
+    opened = await files.open_file(runtime.sessions, partner_id, data, name)
+    if prefer is not None and "respond-async" in prefer:
+        runtime.run_in_background(
+            files.post_file(runtime.sessions, opened, data, vault),
+            name=f"import delivery {opened.delivery_id}",
+        )
+        response.status_code = status.HTTP_202_ACCEPTED
+        response.headers["Location"] = str(
+            request.url_for("get_partner_delivery", delivery_id=opened.delivery_id)
+        )
+        response.headers["Preference-Applied"] = "respond-async"
+        return await files.delivery_report(uow, opened.delivery_id, partner_id, "rejected")
+    await files.post_file(runtime.sessions, opened, data, vault)
+    return await files.delivery_report(uow, opened.delivery_id, partner_id, "rejected")
 
 
 @router.get("/partner/deliveries/{delivery_id}", response_model=DeliveryRead, tags=["bank files"])

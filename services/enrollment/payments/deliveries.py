@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from typing import Literal
 
-from sqlalchemy import insert, update
+from sqlalchemy import func, insert, update
 
 from libs.common.db import UnitOfWork, bulk_insert, table_of
 from services.enrollment.payments.models import Delivery, DeliveryLine
@@ -16,9 +17,15 @@ D = table_of(Delivery)
 
 
 async def open_delivery(
-    uow: UnitOfWork, partner_id: str, channel: str, source: str | None, digest: str | None = None
+    uow: UnitOfWork,
+    partner_id: str,
+    channel: str,
+    source: str | None,
+    digest: str | None = None,
+    expected_lines: int | None = None,
 ) -> uuid.UUID:
-    """Create the delivery record (its counts grow as its lines are posted)."""
+    """Create the delivery record (its counts grow as its lines are posted); a file's
+    (`expected_lines` given) is `importing` until `finish` says otherwise."""
     delivery_id = uuid.uuid4()
     zeros = dict.fromkeys(("lines", "recorded", "duplicate", "reversed", "suspense", "rejected"), 0)
     await uow.session.execute(
@@ -28,10 +35,23 @@ async def open_delivery(
             channel=channel,
             source=source,
             digest=digest,
+            expected_lines=expected_lines,
+            state="done" if expected_lines is None else "importing",
             **zeros,
         )
     )
     return delivery_id
+
+
+async def finish(
+    uow: UnitOfWork, delivery_id: uuid.UUID, state: Literal["done", "stopped"], reason: str | None
+) -> None:
+    """Close a file's import: `done`, or `stopped` part-way and why."""
+    await uow.session.execute(
+        update(D)
+        .where(D.c.id == delivery_id)
+        .values(state=state, stopped_reason=reason, updated_at=func.clock_timestamp())
+    )
 
 
 async def add_lines(uow: UnitOfWork, delivery_id: uuid.UUID, outcomes: Sequence[Outcome]) -> None:
@@ -47,6 +67,7 @@ async def add_lines(uow: UnitOfWork, delivery_id: uuid.UUID, outcomes: Sequence[
         .where(D.c.id == delivery_id)
         .values(
             lines=D.c.lines + len(outcomes),
+            updated_at=func.clock_timestamp(),
             **{kind: D.c[kind] + n for kind, n in counts.items()},
         )
     )

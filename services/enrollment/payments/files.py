@@ -13,9 +13,12 @@ seen before, are held back and posted after all the others: a reversal always fi
 original recorded, and a repeated number is a duplicate of its first line, whichever
 chunk either is in.
 
-When posting fails part-way (a worker process killed, the database gone), the import
-raises `ImportStopped`, which names the delivery and how many lines were posted: the
-chunks posted stay posted, and importing the same file again posts the rest.
+A file's delivery shows how far its import has come: `importing` with `lines` of
+`expected_lines` posted, then `done`. When posting fails part-way (a worker process
+killed, the database gone), the import raises `ImportStopped`, which names the delivery
+and how many lines were posted, and the delivery is `stopped` with the reason (also when
+the service stops in the middle): the chunks posted stay posted, and importing the same
+file again posts the rest.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -55,6 +58,7 @@ class FileReport:
     """What became of a file: counts per outcome, the refused lines, an earlier import."""
 
     delivery_id: uuid.UUID
+    partner_id: str
     lines: int = 0
     counts: Counter[str] = field(default_factory=Counter)
     rejected: list[Outcome] = field(default_factory=list)
@@ -103,13 +107,48 @@ async def import_file(
     progress: Callable[[int], None] | None = None,
     workers: ChunkPoster | None = None,
 ) -> FileReport:
-    """Post every line of a file for `partner_id`; `progress` hears of each chunk's lines.
+    """Post every line of a file for `partner_id`: `open_file`, then `post_file`."""
+    report = await open_file(sessions, partner_id, data, name)
+    return await post_file(
+        sessions, report, data, vault, chunk_lines=chunk_lines, progress=progress, workers=workers
+    )
+
+
+async def open_file(
+    sessions: async_sessionmaker[AsyncSession], partner_id: str, data: bytes, name: str | None
+) -> FileReport:
+    """Check a file's encoding and header (422, nothing written) and open its delivery,
+    `importing` its count of lines."""
+    lines = sum(1 for _ in csvfile.read(data, REQUIRED_COLUMNS, CSV_COLUMNS))
+    digest = hashlib.sha256(data).hexdigest()
+    async with sessions() as session, UnitOfWork(session) as uow:
+        earlier = await session.scalar(
+            select(Delivery.id)
+            .where(Delivery.partner_id == partner_id, Delivery.digest == digest)
+            .order_by(Delivery.received_at)
+            .limit(1)
+        )
+        delivery_id = await deliveries.open_delivery(uow, partner_id, "file", name, digest, lines)
+        await uow.commit()
+    return FileReport(delivery_id, partner_id, same_file_as=earlier)
+
+
+async def post_file(
+    sessions: async_sessionmaker[AsyncSession],
+    report: FileReport,
+    data: bytes,
+    vault: PiiVault,
+    *,
+    chunk_lines: int = CHUNK_LINES,
+    progress: Callable[[int], None] | None = None,
+    workers: ChunkPoster | None = None,
+) -> FileReport:
+    """Post every line of an opened file; `progress` hears of each chunk's lines. The
+    delivery ends `done`, or `stopped` when posting fails (`ImportStopped`) or is cancelled.
 
     Without `workers`, chunks are posted one after the other in this process."""
+    partner_id = report.partner_id
     rows = csvfile.read(data, REQUIRED_COLUMNS, CSV_COLUMNS)
-    digest = hashlib.sha256(data).hexdigest()
-    report = await _open(sessions, partner_id, name, digest)
-
     here = partial(post_chunk, sessions, vault, partner_id, report.delivery_id)
     held: list[Line] = []
     chunks = _chunks(_holding_back(rows, held), chunk_lines)
@@ -120,11 +159,40 @@ async def import_file(
             there = partial(workers.post, partner_id, report.delivery_id)
             await _post_all(chunks, there, workers.jobs, report, progress)
         await _post_all(_chunks(iter(held), chunk_lines), here, 1, report, progress)
+    except asyncio.CancelledError:
+        await _finish(sessions, report, "stopped", STOPPED_BY_SHUTDOWN)
+        raise
     except Exception as exc:
-        log.warning("file import stopped", delivery_id=str(report.delivery_id), lines=report.lines)
-        raise ImportStopped(report, exc) from exc
+        stopped = ImportStopped(report, exc)
+        await _finish(sessions, report, "stopped", stopped.detail)
+        raise stopped from exc
+    await _finish(sessions, report, "done", None)
     report.rejected.sort(key=lambda o: o.line_no)
     return report
+
+
+STOPPED_BY_SHUTDOWN = (
+    "The service stopped while importing. The lines posted stay posted; import the same "
+    "file again to post the rest: lines already recorded come back as duplicates."
+)
+
+
+async def _finish(
+    sessions: async_sessionmaker[AsyncSession],
+    report: FileReport,
+    state: Literal["done", "stopped"],
+    reason: str | None,
+) -> None:
+    if state == "stopped":
+        log.warning("file import stopped", delivery_id=str(report.delivery_id), lines=report.lines)
+    try:
+        async with sessions() as session, UnitOfWork(session) as uow:
+            await deliveries.finish(uow, report.delivery_id, state, reason)
+            await uow.commit()
+    except Exception as exc:  # the database that stopped the import may refuse this too
+        if state == "done":
+            raise
+        log.warning("could not mark the delivery stopped", error=repr(exc))
 
 
 def _holding_back(rows: Iterator[csvfile.Row], held: list[Line]) -> Iterator[Line]:
@@ -182,21 +250,6 @@ def _count(
         report.rejected += [o for o in outcomes if o.outcome == "rejected"]
         if progress is not None:
             progress(len(outcomes))
-
-
-async def _open(
-    sessions: async_sessionmaker[AsyncSession], partner_id: str, name: str | None, digest: str
-) -> FileReport:
-    async with sessions() as session, UnitOfWork(session) as uow:
-        earlier = await session.scalar(
-            select(Delivery.id)
-            .where(Delivery.partner_id == partner_id, Delivery.digest == digest)
-            .order_by(Delivery.received_at)
-            .limit(1)
-        )
-        delivery_id = await deliveries.open_delivery(uow, partner_id, "file", name, digest)
-        await uow.commit()
-    return FileReport(delivery_id, same_file_as=earlier)
 
 
 async def post_chunk(

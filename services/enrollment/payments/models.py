@@ -81,6 +81,11 @@ class Delivery(Base):
     received_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+    # A file's import: `importing`, then `done`, or `stopped` (why in `stopped_reason`).
+    state: Mapped[str] = mapped_column(String(16), server_default="done")
+    expected_lines: Mapped[int | None] = mapped_column(Integer)
+    stopped_reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class DeliveryLine(Base):

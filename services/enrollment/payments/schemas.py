@@ -108,6 +108,16 @@ class DeliveryRead(BaseModel):
     suspense: int
     rejected: int
     received_at: datetime
+    state: Literal["importing", "done", "stopped"] = Field(
+        description="A file's import: `importing` while its lines are posted, then `done`, "
+        "or `stopped` part-way (why in `stopped_reason`; importing the file again posts "
+        "the rest)"
+    )
+    expected_lines: int | None = Field(
+        None, description="A file's lines (header excluded); `lines` of them are posted so far"
+    )
+    stopped_reason: str | None = None
+    updated_at: datetime = Field(description="When the delivery last moved")
     same_file_as: uuid.UUID | None = Field(
         None, description="An earlier delivery of the very same file, if any"
     )

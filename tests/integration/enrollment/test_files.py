@@ -23,11 +23,13 @@ from libs.common.events.catalogue.partner import PartnerPaymentMade
 from libs.common.events.envelope import Envelope
 from libs.common.pii import PiiVault
 from libs.common.platform_schema import dead_letter, outbox
+from libs.common.service import Runtime
 from services.enrollment.cli import app as cli
 from services.enrollment.enrollments.models import Enrollment
 from services.enrollment.models import Payment
 from services.enrollment.payments import files
 from services.enrollment.payments.file_workers import ChunkWorkers
+from services.enrollment.payments.models import Delivery as DeliveryModel
 from services.enrollment.payments.models import DeliveryLine
 from tests.conftest import (
     OTHER_PARTNER,
@@ -82,6 +84,21 @@ async def post_file(client: Any, data: bytes, partner: str = PARTNER, secret: st
     )
 
 
+def partner_headers(body: bytes = b"") -> dict[str, str]:
+    timestamp = str(int(time.time()))
+    return {
+        "X-Partner-Id": PARTNER,
+        "X-Gridgov-Timestamp": timestamp,
+        "X-Gridgov-Signature": "sha256=" + auth.sign_body(PARTNER_SECRET, timestamp, body),
+    }
+
+
+async def delivery_of(client: Any, delivery_id: Any) -> dict[str, Any]:
+    response = await client.get(f"/v1/partner/deliveries/{delivery_id}", headers=partner_headers())
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
 async def ledger_rows(client: Any) -> int:
     async with client.runtime.engine.connect() as conn:
         return int(await conn.scalar(select(func.count()).select_from(Payment)))
@@ -100,6 +117,7 @@ async def test_a_file_keeps_its_good_lines_and_lists_every_bad_one(client_for):
     assert response.status_code == 200, response.text
     report = response.json()
     assert (report["lines"], report["recorded"], report["rejected"]) == (30, 24, 6)
+    assert (report["state"], report["expected_lines"]) == ("done", 30)
     refused = {line["line_no"]: line["reason_code"] for line in report["outcomes"]}
     assert refused == {
         5: "resident_id_invalid",  # row 3 is line 5: line 1 is the header
@@ -321,3 +339,71 @@ async def test_an_import_whose_workers_die_stops_clearly_and_a_second_import_pos
     again = await files.import_file(runtime.sessions, PARTNER, data, PiiVault(PII_KEY))
     assert again.counts == {"recorded": 12 - posted, "duplicate": posted}
     assert await ledger_rows(client) == 12
+
+    stopped_delivery = await delivery_of(client, first.delivery_id)
+    assert stopped_delivery["state"] == "stopped"
+    assert stopped_delivery["stopped_reason"] == stopped.value.detail
+
+
+async def test_with_prefer_respond_async_a_file_is_accepted_at_once_and_followed_to_done(
+    client_for,
+):
+    client = await ready(client_for, 30)
+    data = bank_file(30)
+    headers = partner_headers(data) | {"Content-Type": "text/csv", "Prefer": "respond-async"}
+    response = await client.post("/v1/partner/payment-files", content=data, headers=headers)
+
+    assert response.status_code == 202, response.text
+    assert response.headers["Preference-Applied"] == "respond-async"
+    accepted = response.json()
+    assert (accepted["state"], accepted["expected_lines"]) == ("importing", 30)
+    assert response.headers["Location"].endswith(f"/v1/partner/deliveries/{accepted['id']}")
+    for _ in range(200):
+        delivery = await delivery_of(client, accepted["id"])
+        if delivery["state"] != "importing":
+            break
+        await asyncio.sleep(0.05)
+    assert delivery["state"] == "done", delivery
+    assert (delivery["lines"], delivery["recorded"], delivery["rejected"]) == (30, 24, 6)
+    assert delivery["updated_at"] >= accepted["updated_at"]
+    assert await ledger_rows(client) == 24
+
+
+async def test_with_prefer_respond_async_a_file_without_its_columns_is_still_refused_at_once(
+    client_for,
+):
+    client = await ready(client_for, 1)
+    data = b"txn,sum\nA1,320.00\n"
+    headers = partner_headers(data) | {"Content-Type": "text/csv", "Prefer": "respond-async"}
+    response = await client.post("/v1/partner/payment-files", content=data, headers=headers)
+    assert response.status_code == 422
+    assert response.json()["code"] == "file_header_invalid"
+    async with client.runtime.engine.connect() as conn:
+        assert await conn.scalar(select(func.count()).select_from(DeliveryModel)) == 0
+
+
+async def test_an_import_running_when_the_service_stops_is_marked_stopped(client_for):
+    client = await ready(client_for, 6)
+    data = rows_file([notice(n, prefix="S") for n in range(6)])
+    service = Runtime(client.runtime.spec, client.runtime.settings)  # another of its processes
+    opened = await files.open_file(service.sessions, PARTNER, data, "s.csv")
+    first_chunk = asyncio.Event()
+    service.run_in_background(
+        files.post_file(
+            service.sessions,
+            opened,
+            data,
+            service.vault,
+            chunk_lines=2,
+            progress=lambda _: first_chunk.set(),
+        ),
+        name="import",
+    )
+    await first_chunk.wait()
+    await service.stop()
+
+    delivery = await delivery_of(client, opened.delivery_id)
+    assert delivery["state"] == "stopped"
+    assert delivery["stopped_reason"] == files.STOPPED_BY_SHUTDOWN
+    assert 2 <= delivery["lines"] < 6
+    assert await ledger_rows(client) == delivery["recorded"] == delivery["lines"]
