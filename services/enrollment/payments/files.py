@@ -160,7 +160,7 @@ async def post_file(
             await _post_all(chunks, there, workers.jobs, report, progress)
         await _post_all(_chunks(iter(held), chunk_lines), here, 1, report, progress)
     except asyncio.CancelledError:
-        await _finish(sessions, report, "stopped", STOPPED_BY_SHUTDOWN)
+        await _finish(sessions, report, "stopped", INTERRUPTED)
         raise
     except Exception as exc:
         stopped = ImportStopped(report, exc)
@@ -171,9 +171,10 @@ async def post_file(
     return report
 
 
-STOPPED_BY_SHUTDOWN = (
-    "The service stopped while importing. The lines posted stay posted; import the same "
-    "file again to post the rest: lines already recorded come back as duplicates."
+INTERRUPTED = (
+    "The import was interrupted: the service stopped, or the command was stopped. The lines "
+    "posted stay posted; import the same file again to post the rest: lines already "
+    "recorded come back as duplicates."
 )
 
 

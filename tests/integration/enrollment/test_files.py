@@ -404,6 +404,6 @@ async def test_an_import_running_when_the_service_stops_is_marked_stopped(client
 
     delivery = await delivery_of(client, opened.delivery_id)
     assert delivery["state"] == "stopped"
-    assert delivery["stopped_reason"] == files.STOPPED_BY_SHUTDOWN
+    assert delivery["stopped_reason"] == files.INTERRUPTED
     assert 2 <= delivery["lines"] < 6
     assert await ledger_rows(client) == delivery["recorded"] == delivery["lines"]
