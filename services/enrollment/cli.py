@@ -86,6 +86,9 @@ def import_payments(
     except GridgovError as exc:
         typer.echo(f"{file}: {exc.detail}", err=True)
         raise typer.Exit(2) from exc
+    except KeyboardInterrupt:
+        typer.echo(f"{file}: {files.INTERRUPTED}", err=True)
+        raise typer.Exit(130) from None
     _summarise(file, result, report or file.with_name(file.name + ".errors.csv"))
 
 
