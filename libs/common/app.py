@@ -20,6 +20,7 @@ from libs.common import kafka, migrations, resync
 from libs.common import outbox as outbox_rows
 from libs.common.deps import RuntimeDep, ServiceCaller
 from libs.common.errors import install_error_handlers
+from libs.common.limits import BodyLimitMiddleware
 from libs.common.logging import configure_logging, request_id_var
 from libs.common.metrics import OUTBOX_BACKLOG, MetricsMiddleware
 from libs.common.service import Runtime, ServiceSpec
@@ -108,6 +109,7 @@ def create_service_app(
     if runtime is not None:
         app.state.runtime = runtime
     install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(MetricsMiddleware, service=spec.name)
     app.include_router(_platform_router(spec))

@@ -127,8 +127,11 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-    response = problem(exc.status_code, slug, str(exc.detail), str(exc.detail), request)
+    slug = {404: "not-found", 405: "method-not-allowed", 413: "content-too-large"}.get(
+        exc.status_code, "http-error"
+    )
+    title = "Content too large" if exc.status_code == 413 else str(exc.detail)
+    response = problem(exc.status_code, slug, title, str(exc.detail), request)
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
     return response

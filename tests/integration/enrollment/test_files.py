@@ -21,6 +21,7 @@ from libs.common import auth
 from libs.common.consumer import Delivery
 from libs.common.events.catalogue.partner import PartnerPaymentMade
 from libs.common.events.envelope import Envelope
+from libs.common.limits import MAX_REQUEST_BYTES
 from libs.common.pii import PiiVault
 from libs.common.platform_schema import dead_letter, outbox
 from libs.common.service import Runtime
@@ -407,3 +408,12 @@ async def test_an_import_running_when_the_service_stops_is_marked_stopped(client
     assert delivery["stopped_reason"] == files.INTERRUPTED
     assert 2 <= delivery["lines"] < 6
     assert await ledger_rows(client) == delivery["recorded"] == delivery["lines"]
+
+
+async def test_a_bank_file_larger_than_a_json_request_may_be_is_uploaded_whole(client_for):
+    client = await ready(client_for, 0)
+    data = bank_file(10_000, prefix="L")
+    assert len(data) > MAX_REQUEST_BYTES
+    response = await post_file(client, data)
+    assert response.status_code == 200, response.text
+    assert (response.json()["lines"], response.json()["expected_lines"]) == (10_000, 10_000)

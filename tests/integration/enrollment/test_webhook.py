@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import event, func, select
 
 from libs.common.db import UnitOfWork
+from libs.common.limits import MAX_REQUEST_BYTES
 from libs.common.pii import PiiVault
 from libs.common.platform_schema import outbox
 from services.enrollment.models import Delivery, Payment
@@ -107,3 +108,34 @@ async def test_a_key_replayed_in_a_later_batch_returns_the_first_entry(client_fo
     assert {r.status_code for r in again} == {200}
     assert {r.json()["id"] for r in again} == {first.json()["id"]}
     assert {r.json()["outcome"] for r in again} == {"duplicate"}
+
+
+async def test_a_body_over_the_limit_is_refused_before_it_is_read_and_nothing_is_written(
+    client_for,
+):
+    client = await client_for("enrollment")
+    await prepare_region(client)
+    await enroll_many(client, [(0, VILLAGE)])
+    body = notice(0) | {"padding": "x" * MAX_REQUEST_BYTES}
+    response = await post(client, "/v1/partner/payments", body)
+    assert response.status_code == 413, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == 413
+    assert await count(client, select(func.count()).select_from(Payment)) == 0
+    assert await count(client, select(func.count()).select_from(Delivery)) == 0
+
+
+async def test_a_body_streamed_past_the_limit_without_its_length_is_refused_as_well(client_for):
+    client = await client_for("enrollment")
+    raw, headers = signed(notice(0) | {"padding": "x" * MAX_REQUEST_BYTES})
+
+    async def in_pieces() -> Any:
+        for start in range(0, len(raw), 1 << 16):
+            yield raw[start : start + (1 << 16)]
+
+    response = await client.post("/v1/partner/payments", content=in_pieces(), headers=headers)
+    assert "content-length" not in response.request.headers
+    assert response.status_code == 413, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"].endswith("/content-too-large")
+    assert await count(client, select(func.count()).select_from(Payment)) == 0
