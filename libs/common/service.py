@@ -72,6 +72,7 @@ class Runtime:
         self.resync: OutboxResync | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._jobs: set[asyncio.Task[Any]] = set()
+        self._turns: dict[str, asyncio.Semaphore] = {}
 
     @cached_property
     def vault(self) -> PiiVault:
@@ -107,6 +108,13 @@ class Runtime:
         if name not in self._batchers:
             self._batchers[name] = Batcher(self.sessions, handler)
         return self._batchers[name]
+
+    def turns(self, name: str, at_once: int) -> asyncio.Semaphore:
+        """The process's limit on how many jobs of one kind run at once (made on first use,
+        by name): each holds a connection, and requests need the pool too."""
+        if name not in self._turns:
+            self._turns[name] = asyncio.Semaphore(at_once)
+        return self._turns[name]
 
     def run_in_background(self, work: Coroutine[Any, Any, Any], name: str) -> None:
         """Run `work` (a long job a request started) beside the requests. The service's

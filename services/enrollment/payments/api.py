@@ -34,6 +34,9 @@ from services.enrollment.payments.schemas import (
 )
 
 router = APIRouter(tags=["partner payments"])
+FILE_IMPORTS_AT_ONCE = 2
+"""Uploaded files a service process posts at once; the others wait, `queued`. Each holds a
+pooled connection and a share of the process's CPU that webhook calls need too."""
 Outcome = Annotated[
     Literal["recorded", "duplicate", "reversed", "suspense", "rejected"] | None,
     Query(description="Only the lines with this outcome"),
@@ -121,9 +124,10 @@ async def post_payment_file(
     assert partner_id is not None
     data = await request.body()
     opened = await files.open_file(runtime.sessions, partner_id, data, name)
+    turns = runtime.turns("enrollment.file-imports", FILE_IMPORTS_AT_ONCE)
     if prefer is not None and "respond-async" in prefer:
         runtime.run_in_background(
-            files.post_file(runtime.sessions, opened, data, vault),
+            files.post_file(runtime.sessions, opened, data, vault, turns=turns),
             name=f"import delivery {opened.delivery_id}",
         )
         response.status_code = status.HTTP_202_ACCEPTED
@@ -132,7 +136,7 @@ async def post_payment_file(
         )
         response.headers["Preference-Applied"] = "respond-async"
         return await files.delivery_report(uow, opened.delivery_id, partner_id, "rejected")
-    await files.post_file(runtime.sessions, opened, data, vault)
+    await files.post_file(runtime.sessions, opened, data, vault, turns=turns)
     return await files.delivery_report(uow, opened.delivery_id, partner_id, "rejected")
 
 

@@ -25,7 +25,7 @@ async def open_delivery(
     expected_lines: int | None = None,
 ) -> uuid.UUID:
     """Create the delivery record (its counts grow as its lines are posted); a file's
-    (`expected_lines` given) is `importing` until `finish` says otherwise."""
+    (`expected_lines` given) is `queued` until `start`, then `importing` until `finish`."""
     delivery_id = uuid.uuid4()
     zeros = dict.fromkeys(("lines", "recorded", "duplicate", "reversed", "suspense", "rejected"), 0)
     await uow.session.execute(
@@ -36,11 +36,20 @@ async def open_delivery(
             source=source,
             digest=digest,
             expected_lines=expected_lines,
-            state="done" if expected_lines is None else "importing",
+            state="done" if expected_lines is None else "queued",
             **zeros,
         )
     )
     return delivery_id
+
+
+async def start(uow: UnitOfWork, delivery_id: uuid.UUID) -> None:
+    """A file's lines start being posted."""
+    await uow.session.execute(
+        update(D)
+        .where(D.c.id == delivery_id)
+        .values(state="importing", updated_at=func.clock_timestamp())
+    )
 
 
 async def finish(

@@ -13,17 +13,18 @@ seen before, are held back and posted after all the others: a reversal always fi
 original recorded, and a repeated number is a duplicate of its first line, whichever
 chunk either is in.
 
-A file's delivery shows how far its import has come: `importing` with `lines` of
-`expected_lines` posted, then `done`. When posting fails part-way (a worker process
-killed, the database gone), the import raises `ImportStopped`, which names the delivery
-and how many lines were posted, and the delivery is `stopped` with the reason (also when
-the service stops in the middle): the chunks posted stay posted, and importing the same
-file again posts the rest.
+A file's delivery shows how far its import has come: `queued` while other files take
+the process's turns, `importing` with `lines` of `expected_lines` posted, then `done`.
+When posting fails part-way (a worker process killed, the database gone), the import
+raises `ImportStopped`, which names the delivery and how many lines were posted, and the
+delivery is `stopped` with the reason (also when the service stops in the middle): the
+chunks posted stay posted, and importing the same file again posts the rest.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import itertools
 import uuid
@@ -142,23 +143,17 @@ async def post_file(
     chunk_lines: int = CHUNK_LINES,
     progress: Callable[[int], None] | None = None,
     workers: ChunkPoster | None = None,
+    turns: asyncio.Semaphore | None = None,
 ) -> FileReport:
-    """Post every line of an opened file; `progress` hears of each chunk's lines. The
-    delivery ends `done`, or `stopped` when posting fails (`ImportStopped`) or is cancelled.
+    """Post every line of an opened file, once `turns` (if any) lets it: the delivery is
+    `queued` until then, `importing` while `progress` hears of each chunk's lines, and ends
+    `done`, or `stopped` when posting fails (`ImportStopped`) or is cancelled.
 
     Without `workers`, chunks are posted one after the other in this process."""
-    partner_id = report.partner_id
-    rows = csvfile.read(data, REQUIRED_COLUMNS, CSV_COLUMNS)
-    here = partial(post_chunk, sessions, vault, partner_id, report.delivery_id)
-    held: list[Line] = []
-    chunks = _chunks(_holding_back(rows, held), chunk_lines)
     try:
-        if workers is None:
-            await _post_all(chunks, here, 1, report, progress)
-        else:
-            there = partial(workers.post, partner_id, report.delivery_id)
-            await _post_all(chunks, there, workers.jobs, report, progress)
-        await _post_all(_chunks(iter(held), chunk_lines), here, 1, report, progress)
+        async with turns or contextlib.nullcontext():
+            await _start(sessions, report)
+            await _post_lines(sessions, report, data, vault, chunk_lines, progress, workers)
     except asyncio.CancelledError:
         await _finish(sessions, report, "stopped", INTERRUPTED)
         raise
@@ -171,11 +166,39 @@ async def post_file(
     return report
 
 
+async def _post_lines(
+    sessions: async_sessionmaker[AsyncSession],
+    report: FileReport,
+    data: bytes,
+    vault: PiiVault,
+    chunk_lines: int,
+    progress: Callable[[int], None] | None,
+    workers: ChunkPoster | None,
+) -> None:
+    partner_id = report.partner_id
+    rows = csvfile.read(data, REQUIRED_COLUMNS, CSV_COLUMNS)
+    here = partial(post_chunk, sessions, vault, partner_id, report.delivery_id)
+    held: list[Line] = []
+    chunks = _chunks(_holding_back(rows, held), chunk_lines)
+    if workers is None:
+        await _post_all(chunks, here, 1, report, progress)
+    else:
+        there = partial(workers.post, partner_id, report.delivery_id)
+        await _post_all(chunks, there, workers.jobs, report, progress)
+    await _post_all(_chunks(iter(held), chunk_lines), here, 1, report, progress)
+
+
 INTERRUPTED = (
     "The import was interrupted: the service stopped, or the command was stopped. The lines "
     "posted stay posted; import the same file again to post the rest: lines already "
     "recorded come back as duplicates."
 )
+
+
+async def _start(sessions: async_sessionmaker[AsyncSession], report: FileReport) -> None:
+    async with sessions() as session, UnitOfWork(session) as uow:
+        await deliveries.start(uow, report.delivery_id)
+        await uow.commit()
 
 
 async def _finish(

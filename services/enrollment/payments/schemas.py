@@ -108,10 +108,10 @@ class DeliveryRead(BaseModel):
     suspense: int
     rejected: int
     received_at: datetime
-    state: Literal["importing", "done", "stopped"] = Field(
-        description="A file's import: `importing` while its lines are posted, then `done`, "
-        "or `stopped` part-way (why in `stopped_reason`; importing the file again posts "
-        "the rest)"
+    state: Literal["queued", "importing", "done", "stopped"] = Field(
+        description="A file's import: `queued` while other files are posted, `importing` "
+        "while its lines are, then `done`, or `stopped` part-way (why in `stopped_reason`; "
+        "importing the file again posts the rest)"
     )
     expected_lines: int | None = Field(
         None, description="A file's lines (header excluded); `lines` of them are posted so far"

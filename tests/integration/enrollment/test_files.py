@@ -357,11 +357,12 @@ async def test_with_prefer_respond_async_a_file_is_accepted_at_once_and_followed
     assert response.status_code == 202, response.text
     assert response.headers["Preference-Applied"] == "respond-async"
     accepted = response.json()
-    assert (accepted["state"], accepted["expected_lines"]) == ("importing", 30)
+    assert accepted["state"] in ("queued", "importing")
+    assert accepted["expected_lines"] == 30
     assert response.headers["Location"].endswith(f"/v1/partner/deliveries/{accepted['id']}")
     for _ in range(200):
         delivery = await delivery_of(client, accepted["id"])
-        if delivery["state"] != "importing":
+        if delivery["state"] not in ("queued", "importing"):
             break
         await asyncio.sleep(0.05)
     assert delivery["state"] == "done", delivery
@@ -418,3 +419,22 @@ async def test_a_bank_file_is_uploaded_whole_past_the_limit_of_other_bodies(clie
     response = await post_file(client, data)
     assert response.status_code == 200, response.text
     assert (response.json()["lines"], response.json()["expected_lines"]) == (2_000, 2_000)
+
+
+async def test_a_file_waits_queued_while_other_files_take_the_turns(client_for):
+    client = await ready(client_for, 2)
+    data = rows_file([notice(n, prefix="Q") for n in range(2)])
+    runtime = client.runtime
+    opened = await files.open_file(runtime.sessions, PARTNER, data, "q.csv")
+    turns = asyncio.Semaphore(1)
+    async with turns:  # another file holds the only turn
+        job = asyncio.create_task(
+            files.post_file(runtime.sessions, opened, data, PiiVault(PII_KEY), turns=turns)
+        )
+        await asyncio.sleep(0.3)  # time enough to post two lines, were it allowed to
+        waiting = await delivery_of(client, opened.delivery_id)
+        assert (waiting["state"], waiting["lines"], waiting["expected_lines"]) == ("queued", 0, 2)
+        assert not job.done()
+    report = await job
+    assert report.counts == {"recorded": 2}
+    assert (await delivery_of(client, opened.delivery_id))["state"] == "done"
