@@ -124,19 +124,24 @@ async def post_payment_file(
     assert partner_id is not None
     data = await request.body()
     opened = await files.open_file(runtime.sessions, partner_id, data, name)
-    turns = runtime.turns("enrollment.file-imports", FILE_IMPORTS_AT_ONCE)
+    post_lines = partial(
+        files.post_file,
+        runtime.sessions,
+        opened,
+        data,
+        vault,
+        chunk_lines=files.IN_SERVICE_CHUNK_LINES,
+        turns=runtime.turns("enrollment.file-imports", FILE_IMPORTS_AT_ONCE),
+    )
     if prefer is not None and "respond-async" in prefer:
-        runtime.run_in_background(
-            files.post_file(runtime.sessions, opened, data, vault, turns=turns),
-            name=f"import delivery {opened.delivery_id}",
-        )
+        runtime.run_in_background(post_lines(), name=f"import delivery {opened.delivery_id}")
         response.status_code = status.HTTP_202_ACCEPTED
         response.headers["Location"] = str(
             request.url_for("get_partner_delivery", delivery_id=opened.delivery_id)
         )
         response.headers["Preference-Applied"] = "respond-async"
         return await files.delivery_report(uow, opened.delivery_id, partner_id, "rejected")
-    await files.post_file(runtime.sessions, opened, data, vault, turns=turns)
+    await post_lines()
     return await files.delivery_report(uow, opened.delivery_id, partner_id, "rejected")
 
 

@@ -50,6 +50,10 @@ from services.enrollment.payments.notices import CSV_COLUMNS, Notice, Outcome, p
 from services.enrollment.payments.schemas import DeliveryRead, LineRead
 
 CHUNK_LINES = 2_000
+IN_SERVICE_CHUNK_LINES = 500
+"""Chunks of a file posted inside a service, beside its requests, are smaller: between two
+statements a chunk's rules hold the event loop, about 210 ms at a stretch for 2,000 lines
+and 55 ms for 500 (measured 2026-11-29), for 5–10% fewer lines a second."""
 REQUIRED_COLUMNS = ("transaction_id", "amount", "paid_at")
 log = get_logger(__name__)
 
