@@ -14,10 +14,11 @@ from fastapi import APIRouter, FastAPI, Query, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.datastructures import Headers, MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from libs.common import kafka, migrations, resync
 from libs.common import outbox as outbox_rows
+from libs.common.asgi import HttpMiddleware
 from libs.common.deps import RuntimeDep, ServiceCaller
 from libs.common.errors import install_error_handlers
 from libs.common.limits import BodyLimitMiddleware
@@ -29,18 +30,11 @@ from libs.common.settings import ServiceSettings
 REQUEST_ID_HEADER = "X-Request-ID"
 
 
-class RequestIdMiddleware:
+class RequestIdMiddleware(HttpMiddleware):
     """Gives every request an id (the caller's `X-Request-ID`, or a new one) for the logs
-    and the events it causes, and echoes it on the response. Plain ASGI: Starlette's
-    BaseHTTPMiddleware costs more per request than a payment's own work."""
+    and the events it causes, and echoes it on the response."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = Headers(scope=scope).get(REQUEST_ID_HEADER) or uuid.uuid4().hex
         token = request_id_var.set(request_id)
 

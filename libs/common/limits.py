@@ -6,8 +6,9 @@ from __future__ import annotations
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from libs.common.asgi import HttpMiddleware
 from libs.common.errors import problem
 
 MAX_REQUEST_BYTES = 8 << 20
@@ -31,17 +32,11 @@ def too_large(limit: int) -> HTTPException:
     return HTTPException(413, f"The request body is larger than {limit:,} bytes.")
 
 
-class BodyLimitMiddleware:
+class BodyLimitMiddleware(HttpMiddleware):
     """Refuses a body over its limit: at once when its Content-Length says so, else as soon
-    as the bytes received pass it. Plain ASGI, so the limit costs nothing per request."""
+    as the bytes received pass it."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
         limit = body_limit(headers)
         declared = headers.get("content-length", "")

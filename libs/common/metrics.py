@@ -8,6 +8,8 @@ from typing import Any
 from prometheus_client import Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from libs.common.asgi import HttpMiddleware
+
 HTTP_REQUESTS = Counter(
     "http_requests", "HTTP requests handled", ["service", "method", "route", "status"]
 )
@@ -36,17 +38,14 @@ EVENT_PROCESSING = Histogram(
 )
 
 
-class MetricsMiddleware:
+class MetricsMiddleware(HttpMiddleware):
     """Counts requests and times them by route template (not raw path) and status."""
 
     def __init__(self, app: ASGIApp, service: str) -> None:
-        self.app = app
+        super().__init__(app)
         self.service = service
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         status = {"code": 500}
         started = time.perf_counter()
 
