@@ -125,8 +125,8 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     )
 
 
-async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
+def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """The problem document of an HTTP-level refusal (unknown route, body too large)."""
     slug = {404: "not-found", 405: "method-not-allowed", 413: "content-too-large"}.get(
         exc.status_code, "http-error"
     )
@@ -135,6 +135,11 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
     return response
+
+
+async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return http_problem(request, exc)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:

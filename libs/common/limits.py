@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
 
 from libs.common.asgi import HttpMiddleware
-from libs.common.errors import problem
+from libs.common.errors import http_problem
 
 MAX_REQUEST_BYTES = 8 << 20
 """Any body but a CSV file: 8 MiB. A payment is half a kilobyte; the largest JSON bodies
@@ -41,11 +41,8 @@ class BodyLimitMiddleware(HttpMiddleware):
         limit = body_limit(headers)
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            refusal = too_large(limit)
-            response = problem(
-                413, "content-too-large", "Content too large", refusal.detail, Request(scope)
-            )
-            await response(scope, receive, send)
+            # Outside the app's exception handlers: answered here, in the same form.
+            await http_problem(Request(scope), too_large(limit))(scope, receive, send)
             return
         received = 0
 

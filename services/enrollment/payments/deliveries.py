@@ -25,7 +25,7 @@ async def open_delivery(
     expected_lines: int | None = None,
 ) -> uuid.UUID:
     """Create the delivery record (its counts grow as its lines are posted); a file's
-    (`expected_lines` given) is `queued` until `start`, then `importing` until `finish`."""
+    (`expected_lines` given) is `queued` until `mark` moves it on."""
     delivery_id = uuid.uuid4()
     zeros = dict.fromkeys(("lines", "recorded", "duplicate", "reversed", "suspense", "rejected"), 0)
     await uow.session.execute(
@@ -43,19 +43,14 @@ async def open_delivery(
     return delivery_id
 
 
-async def start(uow: UnitOfWork, delivery_id: uuid.UUID) -> None:
-    """A file's lines start being posted."""
-    await uow.session.execute(
-        update(D)
-        .where(D.c.id == delivery_id)
-        .values(state="importing", updated_at=func.clock_timestamp())
-    )
-
-
-async def finish(
-    uow: UnitOfWork, delivery_id: uuid.UUID, state: Literal["done", "stopped"], reason: str | None
+async def mark(
+    uow: UnitOfWork,
+    delivery_id: uuid.UUID,
+    state: Literal["importing", "done", "stopped"],
+    reason: str | None = None,
 ) -> None:
-    """Close a file's import: `done`, or `stopped` part-way and why."""
+    """Move a file's import on: `importing` once its turn comes, then `done`, or `stopped`
+    part-way and why."""
     await uow.session.execute(
         update(D)
         .where(D.c.id == delivery_id)

@@ -156,16 +156,16 @@ async def post_file(
     Without `workers`, chunks are posted one after the other in this process."""
     try:
         async with turns or contextlib.nullcontext():
-            await _start(sessions, report)
+            await _mark(sessions, report, "importing")
             await _post_lines(sessions, report, data, vault, chunk_lines, progress, workers)
     except asyncio.CancelledError:
-        await _finish(sessions, report, "stopped", INTERRUPTED)
+        await _mark(sessions, report, "stopped", INTERRUPTED)
         raise
     except Exception as exc:
         stopped = ImportStopped(report, exc)
-        await _finish(sessions, report, "stopped", stopped.detail)
+        await _mark(sessions, report, "stopped", stopped.detail)
         raise stopped from exc
-    await _finish(sessions, report, "done", None)
+    await _mark(sessions, report, "done")
     report.rejected.sort(key=lambda o: o.line_no)
     return report
 
@@ -199,26 +199,20 @@ INTERRUPTED = (
 )
 
 
-async def _start(sessions: async_sessionmaker[AsyncSession], report: FileReport) -> None:
-    async with sessions() as session, UnitOfWork(session) as uow:
-        await deliveries.start(uow, report.delivery_id)
-        await uow.commit()
-
-
-async def _finish(
+async def _mark(
     sessions: async_sessionmaker[AsyncSession],
     report: FileReport,
-    state: Literal["done", "stopped"],
-    reason: str | None,
+    state: Literal["importing", "done", "stopped"],
+    reason: str | None = None,
 ) -> None:
     if state == "stopped":
         log.warning("file import stopped", delivery_id=str(report.delivery_id), lines=report.lines)
     try:
         async with sessions() as session, UnitOfWork(session) as uow:
-            await deliveries.finish(uow, report.delivery_id, state, reason)
+            await deliveries.mark(uow, report.delivery_id, state, reason)
             await uow.commit()
     except Exception as exc:  # the database that stopped the import may refuse this too
-        if state == "done":
+        if state != "stopped":
             raise
         log.warning("could not mark the delivery stopped", error=repr(exc))
 
