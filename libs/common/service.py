@@ -32,6 +32,15 @@ log = get_logger(__name__)
 PARTNER_TOPIC = "gridgov.partner.payments"
 
 
+@dataclass(frozen=True)
+class Chore:
+    """Work each process of a service does on a schedule, with no request to start it."""
+
+    name: str
+    every_seconds: float
+    run: Callable[[Runtime], Awaitable[None]]
+
+
 @dataclass
 class ServiceSpec:
     """Everything the platform needs to know to run one service."""
@@ -48,6 +57,7 @@ class ServiceSpec:
     consumes_from: tuple[str, ...] = ()
     """Producing services (or 'partner') whose topics this service consumes."""
     collect_metrics: Callable[[Runtime], Awaitable[None]] | None = None
+    chores: tuple[Chore, ...] = ()
 
 
 class Runtime:
@@ -72,6 +82,7 @@ class Runtime:
         self.resync: OutboxResync | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._jobs: set[asyncio.Task[Any]] = set()
+        self._chores: list[asyncio.Task[None]] = []
         self._turns: dict[str, asyncio.Semaphore] = {}
 
     @cached_property
@@ -155,6 +166,20 @@ class Runtime:
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         if self.spec.consumes_from:
             self._start_consumers()
+        self.start_chores()
+
+    def start_chores(self) -> None:
+        """Run each of the service's chores now and then every `every_seconds`."""
+        for chore in self.spec.chores:
+            self._chores.append(asyncio.create_task(self._keep_doing(chore), name=chore.name))
+
+    async def _keep_doing(self, chore: Chore) -> None:
+        while True:
+            try:
+                await chore.run(self)
+            except Exception as exc:  # the next round may succeed (the database back)
+                log.warning("chore failed", chore=chore.name, error=repr(exc))
+            await asyncio.sleep(chore.every_seconds)
 
     async def _start_producer(self) -> None:
         assert self.producer is not None
@@ -190,9 +215,10 @@ class Runtime:
     async def stop(self) -> None:
         """Stop the background jobs and the workers (finishing the batch in flight), then
         close connections."""
-        for job in list(self._jobs):
-            job.cancel()
-        await asyncio.gather(*self._jobs, return_exceptions=True)
+        for task in [*self._chores, *self._jobs]:
+            task.cancel()
+        await asyncio.gather(*self._chores, *self._jobs, return_exceptions=True)
+        self._chores.clear()
         await self.committer.stop()
         for batcher in self._batchers.values():
             await batcher.stop()

@@ -5,17 +5,24 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from libs.common.app import create_service_app
-from libs.common.service import ServiceSpec
+from libs.common.service import Chore, Runtime, ServiceSpec
 from libs.common.settings import ServiceSettings, load_settings
 from services.enrollment.arrears import api as arrears
 from services.enrollment.consumers import make_handlers
 from services.enrollment.enrollments import api as enrollments
 from services.enrollment.models import Base
 from services.enrollment.payments import api as payments
+from services.enrollment.payments import files
 from services.enrollment.persons import api as persons
 from services.enrollment.schemes import api as schemes
 from services.enrollment.targets import api as targets
 from services.enrollment.units import api as units
+
+
+async def stop_stalled_imports(runtime: Runtime) -> None:
+    """File imports whose process died without a word are marked `stopped`."""
+    await files.stop_stalled_imports(runtime.sessions)
+
 
 SPEC = ServiceSpec(
     name="enrollment",
@@ -34,6 +41,7 @@ SPEC = ServiceSpec(
     ],
     make_handlers=make_handlers,
     consumes_from=("grid", "partner"),
+    chores=(Chore("stop stalled file imports", 60.0, stop_stalled_imports),),
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Literal
 
 from sqlalchemy import func, insert, update
@@ -14,6 +15,18 @@ from services.enrollment.payments.models import Delivery, DeliveryLine
 from services.enrollment.payments.notices import Outcome, OutcomeKind
 
 D = table_of(Delivery)
+UNFINISHED = ("queued", "importing")
+HEARTBEAT = timedelta(seconds=30)
+"""How often a running import says it is alive, moving its delivery's `updated_at`, even
+while it waits `queued` for its turn."""
+STALLED_AFTER = timedelta(minutes=5)
+"""An unfinished import whose delivery has not moved for this long is `stopped`: whatever
+process posted it is gone (killed outright, its machine lost) and cannot say so itself."""
+STALLED = (
+    "The import made no progress for {minutes} minutes: the process posting it stopped "
+    "without saying so (killed, or its machine lost). The lines posted stay posted; import "
+    "the same file again to post the rest: lines already recorded come back as duplicates."
+)
 
 
 async def open_delivery(
@@ -56,6 +69,33 @@ async def mark(
         .where(D.c.id == delivery_id)
         .values(state=state, stopped_reason=reason, updated_at=func.clock_timestamp())
     )
+
+
+async def beat(uow: UnitOfWork, delivery_id: uuid.UUID) -> None:
+    """An unfinished import is still alive: its delivery's `updated_at` moves."""
+    await uow.session.execute(
+        update(D)
+        .where(D.c.id == delivery_id, D.c.state.in_(UNFINISHED))
+        .values(updated_at=func.clock_timestamp())
+    )
+
+
+async def stop_stalled(
+    uow: UnitOfWork, stalled_after: timedelta = STALLED_AFTER
+) -> list[uuid.UUID]:
+    """Mark `stopped` every unfinished import that has not moved for `stalled_after`; the
+    deliveries so marked. The database's clock judges, so replicas' clocks need not agree."""
+    reason = STALLED.format(minutes=f"{stalled_after.total_seconds() / 60:g}")
+    stopped = await uow.session.execute(
+        update(D)
+        .where(
+            D.c.state.in_(UNFINISHED),
+            D.c.updated_at < func.clock_timestamp() - stalled_after,
+        )
+        .values(state="stopped", stopped_reason=reason, updated_at=func.clock_timestamp())
+        .returning(D.c.id)
+    )
+    return list(stopped.scalars())
 
 
 async def add_lines(uow: UnitOfWork, delivery_id: uuid.UUID, outcomes: Sequence[Outcome]) -> None:

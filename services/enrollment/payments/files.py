@@ -30,9 +30,9 @@ import itertools
 import uuid
 from asyncio import FIRST_COMPLETED
 from collections import Counter
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, Literal, Protocol
 
@@ -148,14 +148,16 @@ async def post_file(
     progress: Callable[[int], None] | None = None,
     workers: ChunkPoster | None = None,
     turns: asyncio.Semaphore | None = None,
+    heartbeat: timedelta = deliveries.HEARTBEAT,
 ) -> FileReport:
     """Post every line of an opened file, once `turns` (if any) lets it: the delivery is
     `queued` until then, `importing` while `progress` hears of each chunk's lines, and ends
-    `done`, or `stopped` when posting fails (`ImportStopped`) or is cancelled.
+    `done`, or `stopped` when posting fails (`ImportStopped`) or is cancelled. Every
+    `heartbeat` meanwhile its `updated_at` moves, so that it is not taken for stalled.
 
     Without `workers`, chunks are posted one after the other in this process."""
     try:
-        async with turns or contextlib.nullcontext():
+        async with _alive(sessions, report, heartbeat), turns or contextlib.nullcontext():
             await _mark(sessions, report, "importing")
             await _post_lines(sessions, report, data, vault, chunk_lines, progress, workers)
     except asyncio.CancelledError:
@@ -215,6 +217,41 @@ async def _mark(
         if state != "stopped":
             raise
         log.warning("could not mark the delivery stopped", error=repr(exc))
+
+
+@contextlib.asynccontextmanager
+async def _alive(
+    sessions: async_sessionmaker[AsyncSession], report: FileReport, every: timedelta
+) -> AsyncIterator[None]:
+    """Beat for the delivery while the block runs (`deliveries.beat`)."""
+
+    async def beat_forever() -> None:
+        while True:
+            await asyncio.sleep(every.total_seconds())
+            try:
+                async with sessions() as session, UnitOfWork(session) as uow:
+                    await deliveries.beat(uow, report.delivery_id)
+                    await uow.commit()
+            except Exception as exc:  # a missed beat is harmless; the next one may do
+                log.warning("delivery heartbeat failed", error=repr(exc))
+
+    beats = asyncio.create_task(beat_forever(), name=f"heartbeat {report.delivery_id}")
+    try:
+        yield
+    finally:
+        beats.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beats
+
+
+async def stop_stalled_imports(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Mark `stopped` the imports that stopped beating (`deliveries.stop_stalled`): run
+    every minute by each enrollment process."""
+    async with sessions() as session, UnitOfWork(session) as uow:
+        stalled = await deliveries.stop_stalled(uow)
+        await uow.commit()
+    for delivery_id in stalled:
+        log.warning("stalled file import marked stopped", delivery_id=str(delivery_id))
 
 
 def _holding_back(rows: Iterator[csvfile.Row], held: list[Line]) -> Iterator[Line]:

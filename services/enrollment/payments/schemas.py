@@ -117,7 +117,10 @@ class DeliveryRead(BaseModel):
         None, description="A file's lines (header excluded); `lines` of them are posted so far"
     )
     stopped_reason: str | None = None
-    updated_at: datetime = Field(description="When the delivery last moved")
+    updated_at: datetime = Field(
+        description="When the delivery last moved: an unfinished import moves it with each "
+        "chunk and every 30 s; after 5 minutes without, its process is gone and it is `stopped`"
+    )
     same_file_as: uuid.UUID | None = Field(
         None, description="An earlier delivery of the very same file, if any"
     )

@@ -6,14 +6,11 @@ import asyncio
 import csv
 import io
 import json
-import multiprocessing
 import time
-from concurrent.futures.process import BrokenProcessPool
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -24,7 +21,6 @@ from libs.common.events.envelope import Envelope
 from libs.common.limits import MAX_REQUEST_BYTES
 from libs.common.pii import PiiVault
 from libs.common.platform_schema import dead_letter, outbox
-from libs.common.service import Runtime
 from services.enrollment.cli import app as cli
 from services.enrollment.enrollments.models import Enrollment
 from services.enrollment.models import Payment
@@ -219,16 +215,21 @@ async def test_an_unsigned_or_forged_partner_event_posts_nothing(client_for):
         assert await conn.scalar(select(func.count()).select_from(dead_letter)) == 2
 
 
+def cli_env(client: Any) -> dict[str, str]:
+    """The environment `gridgov enrollment import-payments` needs to reach the test's
+    database as the test's partner."""
+    return {
+        "GRIDGOV_ENROLLMENT_DATABASE_URL": client.runtime.settings.db_url(),
+        "GRIDGOV_PII_KEY": PII_KEY,
+        "GRIDGOV_PARTNER_SECRETS": json.dumps({PARTNER: PARTNER_SECRET}),
+    }
+
+
 async def test_the_command_imports_a_file_and_writes_the_error_report(client_for, tmp_path: Path):
     client = await ready(client_for, 20)
     path = tmp_path / "bank.csv"
     path.write_bytes(bank_file(20))
-    settings = client.runtime.settings
-    env = {
-        "GRIDGOV_ENROLLMENT_DATABASE_URL": settings.db_url(),
-        "GRIDGOV_PII_KEY": PII_KEY,
-        "GRIDGOV_PARTNER_SECRETS": json.dumps({PARTNER: PARTNER_SECRET}),
-    }
+    env = cli_env(client)
     # Ten chunks of two lines: worth two worker processes.
     args = ["import-payments", str(path), "--partner", PARTNER, "--chunk", "2", "--jobs", "2"]
     result = await asyncio.to_thread(CliRunner().invoke, cli, args, env=env)
@@ -299,53 +300,6 @@ async def test_chunks_posted_side_by_side_end_as_if_posted_in_order(client_for):
     assert await ledger_rows(client) == 14  # 12 payments, a second half, a reversal
 
 
-async def test_an_import_whose_workers_die_stops_clearly_and_a_second_import_posts_the_rest(
-    client_for,
-):
-    client = await ready(client_for, 12)
-    data = rows_file([notice(n, prefix="K") for n in range(12)])
-    runtime = client.runtime
-
-    def kill_the_workers(_: int) -> None:  # as the kernel's OOM killer would
-        for worker in multiprocessing.active_children():
-            worker.kill()
-
-    with (
-        ChunkWorkers(runtime.settings.db_url(), PII_KEY, 2) as workers,
-        pytest.raises(files.ImportStopped) as stopped,
-    ):
-        await files.import_file(
-            runtime.sessions,
-            PARTNER,
-            data,
-            PiiVault(PII_KEY),
-            chunk_lines=2,
-            progress=kill_the_workers,
-            workers=workers,
-        )
-
-    first = stopped.value.report
-    assert isinstance(stopped.value.__cause__, BrokenProcessPool)
-    assert stopped.value.status == 503
-    assert stopped.value.extra == {
-        "delivery_id": str(first.delivery_id),
-        "lines_posted": first.lines,
-    }
-    assert f"after {first.lines} lines" in stopped.value.detail
-    assert "import the same file again" in stopped.value.detail
-    posted = await ledger_rows(client)
-    assert first.lines in (2, 4), "the chunks in flight when the first came back"
-    assert first.lines <= posted <= 4, "what a worker committed stays; nothing more was posted"
-
-    again = await files.import_file(runtime.sessions, PARTNER, data, PiiVault(PII_KEY))
-    assert again.counts == {"recorded": 12 - posted, "duplicate": posted}
-    assert await ledger_rows(client) == 12
-
-    stopped_delivery = await delivery_of(client, first.delivery_id)
-    assert stopped_delivery["state"] == "stopped"
-    assert stopped_delivery["stopped_reason"] == stopped.value.detail
-
-
 async def test_with_prefer_respond_async_a_file_is_accepted_at_once_and_followed_to_done(
     client_for,
 ):
@@ -382,33 +336,6 @@ async def test_with_prefer_respond_async_a_file_without_its_columns_is_still_ref
     assert response.json()["code"] == "file_header_invalid"
     async with client.runtime.engine.connect() as conn:
         assert await conn.scalar(select(func.count()).select_from(DeliveryModel)) == 0
-
-
-async def test_an_import_running_when_the_service_stops_is_marked_stopped(client_for):
-    client = await ready(client_for, 6)
-    data = rows_file([notice(n, prefix="S") for n in range(6)])
-    service = Runtime(client.runtime.spec, client.runtime.settings)  # another of its processes
-    opened = await files.open_file(service.sessions, PARTNER, data, "s.csv")
-    first_chunk = asyncio.Event()
-    service.run_in_background(
-        files.post_file(
-            service.sessions,
-            opened,
-            data,
-            service.vault,
-            chunk_lines=2,
-            progress=lambda _: first_chunk.set(),
-        ),
-        name="import",
-    )
-    await first_chunk.wait()
-    await service.stop()
-
-    delivery = await delivery_of(client, opened.delivery_id)
-    assert delivery["state"] == "stopped"
-    assert delivery["stopped_reason"] == files.INTERRUPTED
-    assert 2 <= delivery["lines"] < 6
-    assert await ledger_rows(client) == delivery["recorded"] == delivery["lines"]
 
 
 async def test_a_bank_file_is_uploaded_whole_past_the_limit_of_other_bodies(client_for):
