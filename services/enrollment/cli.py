@@ -132,6 +132,9 @@ def import_roster(
         except GridgovError as exc:
             typer.echo(f"{file}: {exc.detail}", err=True)
             raise typer.Exit(2) from exc
+        except KeyboardInterrupt:
+            typer.echo(f"{file}: {roster.INTERRUPTED}", err=True)
+            raise typer.Exit(130) from None
     counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(report.counts.items()) if n)
     typer.echo(f"{file.name}: {report.lines} lines: {counts or 'nothing'}")
     refused = [(r.line_no, "", r.reason_code, r.detail) for r in report.refused]

@@ -83,6 +83,12 @@ class Refusal:
     detail: str
 
 
+INTERRUPTED = (
+    "The import was interrupted. The residents enrolled so far stay enrolled; import the same "
+    "roster again to enroll the rest: those already enrolled come back as `already_enrolled`."
+)
+
+
 @dataclass
 class RosterReport:
     """What became of a roster: counts per outcome and the refused lines."""

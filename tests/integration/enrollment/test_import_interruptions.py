@@ -10,13 +10,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import multiprocessing
-import os
-import signal
-import sys
 from concurrent.futures.process import BrokenProcessPool
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
@@ -36,6 +32,7 @@ from tests.integration.enrollment.test_files import (
     ready,
     rows_file,
 )
+from tests.support.commands import ctrl_c_once
 from tests.support.enrollment import notice
 
 
@@ -191,42 +188,20 @@ async def test_ctrl_c_on_the_command_stops_the_import_and_says_how_to_finish_it(
     client = await ready(client_for, 0)
     path = tmp_path / "bank.csv"
     path.write_bytes(rows_file([notice(n, prefix="C") for n in range(600)]))
-    command = ["enrollment", "import-payments", str(path), "--partner", PARTNER]
-    process = await asyncio.create_subprocess_exec(
-        Path(sys.executable).with_name("gridgov"),
-        *command,
-        "--chunk",
-        "2",
-        "--jobs",
-        "1",
-        env=os.environ | cli_env(client),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        delivery_id = await _first_lines_posted(client)
-        process.send_signal(signal.SIGINT)
-        _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    finally:
-        if process.returncode is None:
-            process.kill()
+    args = ["enrollment", "import-payments", str(path), "--partner", PARTNER]
+    args += ["--chunk", "2", "--jobs", "1"]
 
-    assert process.returncode == 130, stderr.decode()
-    assert files.INTERRUPTED in " ".join(stderr.decode().split())
+    async def posting() -> bool:
+        async with client.runtime.engine.connect() as conn:
+            return bool(await conn.scalar(select(func.sum(Delivery.lines))))
+
+    status, stderr = await ctrl_c_once(args, cli_env(client), posting)
+
+    assert status == 130, stderr
+    assert files.INTERRUPTED in stderr
+    async with client.runtime.engine.connect() as conn:
+        delivery_id = await conn.scalar(select(Delivery.id))
     delivery = await delivery_of(client, delivery_id)
     assert (delivery["state"], delivery["stopped_reason"]) == ("stopped", files.INTERRUPTED)
     assert 0 < delivery["lines"] < 600
     assert await ledger_rows(client) == delivery["lines"]
-
-
-async def _first_lines_posted(client: Any) -> Any:
-    """The delivery of the file being imported, once it has posted some lines."""
-    for _ in range(600):
-        async with client.runtime.engine.connect() as conn:
-            found = await conn.scalar(
-                select(Delivery.id).where(Delivery.state == "importing", Delivery.lines > 0)
-            )
-        if found is not None:
-            return found
-        await asyncio.sleep(0.05)
-    raise AssertionError("the command posted nothing in 30 s")
