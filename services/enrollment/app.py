@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from libs.common.app import create_service_app
 from libs.common.service import Chore, Runtime, ServiceSpec
 from libs.common.settings import ServiceSettings, load_settings
+from services.enrollment import metrics
 from services.enrollment.arrears import api as arrears
 from services.enrollment.consumers import make_handlers
 from services.enrollment.enrollments import api as enrollments
@@ -41,6 +42,7 @@ SPEC = ServiceSpec(
     ],
     make_handlers=make_handlers,
     consumes_from=("grid", "partner"),
+    collect_metrics=metrics.collect,
     chores=(Chore("stop stalled file imports", 60.0, stop_stalled_imports),),
 )
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Literal
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import func, insert, select, update
 
 from libs.common.db import UnitOfWork, bulk_insert, table_of
 from services.enrollment.payments.models import Delivery, DeliveryLine
@@ -96,6 +96,14 @@ async def stop_stalled(
         .returning(D.c.id)
     )
     return list(stopped.scalars())
+
+
+async def unfinished(uow: UnitOfWork) -> dict[str, int]:
+    """How many file imports are `queued` and `importing`."""
+    rows = await uow.session.execute(
+        select(D.c.state, func.count()).where(D.c.state.in_(UNFINISHED)).group_by(D.c.state)
+    )
+    return {state: 0 for state in UNFINISHED} | {state: n for state, n in rows}
 
 
 async def add_lines(uow: UnitOfWork, delivery_id: uuid.UUID, outcomes: Sequence[Outcome]) -> None:

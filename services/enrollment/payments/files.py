@@ -44,6 +44,7 @@ from libs.common.errors import GridgovError, NotFound
 from libs.common.logging import get_logger
 from libs.common.pii import PiiVault
 from services.enrollment import csvfile
+from services.enrollment.metrics import FILE_IMPORTS_STALLED
 from services.enrollment.payments import deliveries, ledger
 from services.enrollment.payments.models import Delivery, DeliveryLine
 from services.enrollment.payments.notices import CSV_COLUMNS, Notice, Outcome, parse_row
@@ -250,6 +251,7 @@ async def stop_stalled_imports(sessions: async_sessionmaker[AsyncSession]) -> No
     async with sessions() as session, UnitOfWork(session) as uow:
         stalled = await deliveries.stop_stalled(uow)
         await uow.commit()
+    FILE_IMPORTS_STALLED.inc(len(stalled))
     for delivery_id in stalled:
         log.warning("stalled file import marked stopped", delivery_id=str(delivery_id))
 

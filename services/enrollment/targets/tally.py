@@ -149,6 +149,23 @@ async def figures(
     return {r.unit_code: r for r in rows}
 
 
+async def region_totals(session: AsyncSession) -> list[Any]:
+    """Every scheme-year's figures for the whole region: the sum of its province rows (each
+    enrollment stands in exactly one of them, as in each level of the tree)."""
+    rows = await session.execute(
+        select(
+            T.c.scheme_code,
+            T.c.year,
+            func.sum(T.c.enrolled).label("enrolled"),
+            func.sum(T.c.completed).label("completed"),
+            func.sum(T.c.deposited).label("deposited"),
+        )
+        .where(T.c.unit_code.like("__0000000000"))
+        .group_by(T.c.scheme_code, T.c.year)
+    )
+    return list(rows)
+
+
 async def task_kind(session: AsyncSession, scheme: str, year: int) -> TaskKind:
     """Whether the scheme-year's tasks count persons or yuan."""
     kind = await session.scalar(

@@ -48,7 +48,11 @@ METRICS = frozenset(
         "event_processing_seconds",
         "hazards_open",
         "hazards_overdue",
-        "payments_recorded_total",
+        "enrolled_persons",
+        "completed_persons",
+        "deposited_yuan",
+        "file_imports_unfinished",
+        "file_imports_stalled_total",
         "inspections_due",
     }
 )
@@ -761,6 +765,7 @@ def test_alerts_cover_the_operational_risks():
     assert covered(r"events_dead_lettered_total"), "dead letters"
     assert covered(r'http_requests_total\{status=~"5'), "5xx rate"
     assert covered(r"hazards_overdue"), "overdue hazards rising"
+    assert covered(r"file_imports_stalled_total"), "bank-file imports stalled"
     assert covered(r'route="/readyz", status="503"'), "readiness failing"
 
 
