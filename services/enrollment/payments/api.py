@@ -8,17 +8,18 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
-from libs.common.auth import Principal, Role
+from libs.common.auth import Role
 from libs.common.batching import Batcher
 from libs.common.deps import (
     CurrentUser,
     PartnerCaller,
-    PartnerIdempotency,
+    PartnerRequest,
     PiiVaultDep,
     RuntimeDep,
+    SignedPartnerRequest,
     UnitOfWorkDep,
+    get_runtime,
 )
-from libs.common.idempotency import IdempotentRequest
 from libs.common.identifiers import UnitCode
 from services.enrollment import access
 from services.enrollment.export import Format, models_xlsx
@@ -43,8 +44,9 @@ Outcome = Annotated[
 ]
 
 
-async def get_webhook(runtime: RuntimeDep) -> Batcher[webhook.Call, webhook.Answer]:
+async def get_webhook(request: Request) -> Batcher[webhook.Call, webhook.Answer]:
     """The process's batcher of webhook calls (concurrent calls share one transaction)."""
+    runtime = await get_runtime(request)
     return runtime.batcher("enrollment.webhook", partial(webhook.handle, vault=runtime.vault))
 
 
@@ -53,37 +55,27 @@ Webhook = Annotated[Batcher[webhook.Call, webhook.Answer], Depends(get_webhook)]
 
 @router.post("/partner/payments", response_model=PaymentRead, status_code=status.HTTP_201_CREATED)
 async def post_payment(
-    notice: PaymentCreate,
-    response: Response,
-    partner: PartnerCaller,
-    idempotency: PartnerIdempotency,
-    calls: Webhook,
+    notice: PaymentCreate, response: Response, sent: SignedPartnerRequest, calls: Webhook
 ) -> PaymentRead:
     """Record a payment: 201 recorded, 202 held in suspense, 200 for a repeated delivery."""
-    return await _answer(calls, partner, service.payment_notice(notice), idempotency, response)
+    return await _answer(calls, sent, service.payment_notice(notice), response)
 
 
 @router.post("/partner/reversals", response_model=PaymentRead, status_code=status.HTTP_201_CREATED)
 async def post_reversal(
-    notice: ReversalCreate,
-    response: Response,
-    partner: PartnerCaller,
-    idempotency: PartnerIdempotency,
-    calls: Webhook,
+    notice: ReversalCreate, response: Response, sent: SignedPartnerRequest, calls: Webhook
 ) -> PaymentRead:
     """Reverse (冲正) one of your payments with a compensating entry; 200 when repeated."""
-    return await _answer(calls, partner, service.reversal_notice(notice), idempotency, response)
+    return await _answer(calls, sent, service.reversal_notice(notice), response)
 
 
 async def _answer(
     calls: Batcher[webhook.Call, webhook.Answer],
-    partner: Principal,
+    sent: PartnerRequest,
     notice: Notice,
-    idempotency: IdempotentRequest,
     response: Response,
 ) -> PaymentRead:
-    assert partner.partner_id is not None
-    answer = await calls.submit(webhook.Call(partner.partner_id, notice, idempotency))
+    answer = await calls.submit(webhook.Call(sent.partner_id, notice, sent.idempotency))
     response.status_code = answer.status
     return answer.payment
 
