@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
+
+from tests.conftest import PARTNER, PARTNER_SECRET, PII_KEY
+
+
+def enrollment_env(client: Any) -> dict[str, str]:
+    """The environment `gridgov enrollment` commands need to reach a test's database, with
+    the test's partner known."""
+    return {
+        "GRIDGOV_ENROLLMENT_DATABASE_URL": client.runtime.settings.db_url(),
+        "GRIDGOV_PII_KEY": PII_KEY,
+        "GRIDGOV_PARTNER_SECRETS": json.dumps({PARTNER: PARTNER_SECRET}),
+    }
 
 
 async def ctrl_c_once(

@@ -132,8 +132,8 @@ async def post_payment_file(
             request.url_for("get_partner_delivery", delivery_id=opened.delivery_id)
         )
         response.headers["Preference-Applied"] = "respond-async"
-        return await files.delivery_report(uow, opened.delivery_id, partner_id, "rejected")
-    await post_lines()
+    else:
+        await post_lines()
     return await files.delivery_report(uow, opened.delivery_id, partner_id, "rejected")
 
 

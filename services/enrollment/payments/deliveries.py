@@ -22,10 +22,14 @@ while it waits `queued` for its turn."""
 STALLED_AFTER = timedelta(minutes=5)
 """An unfinished import whose delivery has not moved for this long is `stopped`: whatever
 process posted it is gone (killed outright, its machine lost) and cannot say so itself."""
+TO_FINISH = (
+    "The lines posted stay posted; import the same file again to post the rest: lines "
+    "already recorded come back as duplicates."
+)
+"""What every stopped import tells its user, whatever stopped it."""
 STALLED = (
     "The import made no progress for {minutes} minutes: the process posting it stopped "
-    "without saying so (killed, or its machine lost). The lines posted stay posted; import "
-    "the same file again to post the rest: lines already recorded come back as duplicates."
+    "without saying so (killed, or its machine lost). " + TO_FINISH
 )
 
 

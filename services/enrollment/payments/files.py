@@ -79,9 +79,7 @@ class ImportStopped(GridgovError):
     def __init__(self, report: FileReport, cause: Exception) -> None:
         super().__init__(
             f"The import stopped after {report.lines:,} lines ({type(cause).__name__}: "
-            f"{str(cause)[:200] or 'no detail'}). The lines posted stay posted; import the "
-            "same file again to post the rest: lines already recorded come back as "
-            "duplicates.",
+            f"{str(cause)[:200] or 'no detail'}). {deliveries.TO_FINISH}",
             delivery_id=str(report.delivery_id),
             lines_posted=report.lines,
         )
@@ -196,9 +194,8 @@ async def _post_lines(
 
 
 INTERRUPTED = (
-    "The import was interrupted: the service stopped, or the command was stopped. The lines "
-    "posted stay posted; import the same file again to post the rest: lines already "
-    "recorded come back as duplicates."
+    "The import was interrupted: the service stopped, or the command was stopped. "
+    + deliveries.TO_FINISH
 )
 
 

@@ -36,6 +36,7 @@ from tests.conftest import (
     PII_KEY,
     signed,
 )
+from tests.support.commands import enrollment_env
 from tests.support.enrollment import (
     SCHEME,
     VILLAGE,
@@ -215,21 +216,11 @@ async def test_an_unsigned_or_forged_partner_event_posts_nothing(client_for):
         assert await conn.scalar(select(func.count()).select_from(dead_letter)) == 2
 
 
-def cli_env(client: Any) -> dict[str, str]:
-    """The environment `gridgov enrollment import-payments` needs to reach the test's
-    database as the test's partner."""
-    return {
-        "GRIDGOV_ENROLLMENT_DATABASE_URL": client.runtime.settings.db_url(),
-        "GRIDGOV_PII_KEY": PII_KEY,
-        "GRIDGOV_PARTNER_SECRETS": json.dumps({PARTNER: PARTNER_SECRET}),
-    }
-
-
 async def test_the_command_imports_a_file_and_writes_the_error_report(client_for, tmp_path: Path):
     client = await ready(client_for, 20)
     path = tmp_path / "bank.csv"
     path.write_bytes(bank_file(20))
-    env = cli_env(client)
+    env = enrollment_env(client)
     # Ten chunks of two lines: worth two worker processes.
     args = ["import-payments", str(path), "--partner", PARTNER, "--chunk", "2", "--jobs", "2"]
     result = await asyncio.to_thread(CliRunner().invoke, cli, args, env=env)

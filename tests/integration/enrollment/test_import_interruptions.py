@@ -26,13 +26,12 @@ from services.enrollment.payments.file_workers import ChunkWorkers
 from services.enrollment.payments.models import Delivery
 from tests.conftest import PARTNER, PII_KEY
 from tests.integration.enrollment.test_files import (
-    cli_env,
     delivery_of,
     ledger_rows,
     ready,
     rows_file,
 )
-from tests.support.commands import ctrl_c_once
+from tests.support.commands import ctrl_c_once, enrollment_env
 from tests.support.enrollment import notice
 
 
@@ -195,7 +194,7 @@ async def test_ctrl_c_on_the_command_stops_the_import_and_says_how_to_finish_it(
         async with client.runtime.engine.connect() as conn:
             return bool(await conn.scalar(select(func.sum(Delivery.lines))))
 
-    status, stderr = await ctrl_c_once(args, cli_env(client), posting)
+    status, stderr = await ctrl_c_once(args, enrollment_env(client), posting)
 
     assert status == 130, stderr
     assert files.INTERRUPTED in stderr

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import json
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +16,8 @@ from services.enrollment.cli import app as cli
 from services.enrollment.enrollments import roster as roster_import
 from services.enrollment.models import Enrollment, EnrollmentTransition, Person
 from services.enrollment.targets import progress, tally
-from tests.conftest import PII_KEY, bearer
-from tests.support.commands import ctrl_c_once
+from tests.conftest import bearer
+from tests.support.commands import ctrl_c_once, enrollment_env
 from tests.support.enrollment import ADMIN, SCHEME, YEAR, prepare_region, resident_id, roster
 
 VILLAGE, OTHER_TOWN_VILLAGE = "320115101001", "320115102001"
@@ -29,15 +28,6 @@ async def post_roster(client: Any, data: bytes, headers: dict[str, str] = ADMIN)
     return await client.post(
         f"/v1/rosters/{SCHEME}/{YEAR}", content=data, headers=headers | {"Content-Type": "text/csv"}
     )
-
-
-def cli_env(client: Any) -> dict[str, str]:
-    """The environment `gridgov enrollment import-roster` needs to reach the test's database."""
-    return {
-        "GRIDGOV_ENROLLMENT_DATABASE_URL": client.runtime.settings.db_url(),
-        "GRIDGOV_PII_KEY": PII_KEY,
-        "GRIDGOV_PARTNER_SECRETS": json.dumps({}),
-    }
 
 
 async def rows(client: Any, model: Any) -> int:
@@ -116,7 +106,7 @@ async def test_the_roster_command_reports_refused_lines(client_for, tmp_path: Pa
     await prepare_region(client)
     path = tmp_path / "roster.csv"
     path.write_bytes(spoiled_roster())
-    env = cli_env(client)
+    env = enrollment_env(client)
     args = ["import-roster", str(path), "--scheme", SCHEME, "--year", str(YEAR)]
     args += ["--unit", "320115101000"]
     result = await asyncio.to_thread(CliRunner().invoke, cli, args, env=env)
@@ -139,13 +129,13 @@ async def test_ctrl_c_on_the_roster_command_says_how_to_finish_and_a_second_run_
     async def enrolling() -> bool:
         return await rows(client, Enrollment) > 0
 
-    status, stderr = await ctrl_c_once(args, cli_env(client), enrolling)
+    status, stderr = await ctrl_c_once(args, enrollment_env(client), enrolling)
 
     assert status == 130, stderr
     assert roster_import.INTERRUPTED in stderr
     enrolled = await rows(client, Enrollment)
     assert 0 < enrolled < 600
-    again = await asyncio.to_thread(CliRunner().invoke, cli, args[1:], env=cli_env(client))
+    again = await asyncio.to_thread(CliRunner().invoke, cli, args[1:], env=enrollment_env(client))
     assert again.exit_code == 0, again.output
     assert f"600 lines: {enrolled} already_enrolled, {600 - enrolled} enrolled" in again.output
     assert await rows(client, Enrollment) == 600
