@@ -77,11 +77,13 @@ def roll_up(done: Mapping[str, Decimal], tasks: Mapping[str, Decimal]) -> dict[s
     return {unit: UnitProgress(unit, done_total[unit], task_total[unit]) for unit in units}
 
 
-def meets_target(target: Target, persons: UnitProgress, money: Decimal) -> bool:
-    """Whether a unit meets its target: the rate, and the per-capita minimum where set."""
-    if not persons.reaches(target.enrollment_rate):
+def meets_target(target: Target, progress: UnitProgress, money: Decimal, persons: int) -> bool:
+    """Whether a unit meets its target: the rate of its task done (persons or money, as the
+    task counts), and the per-capita minimum where set: the money deposited over the
+    `persons` completed, whatever the task counts."""
+    if not progress.reaches(target.enrollment_rate):
         return False
     minimum = target.per_capita_minimum
     if minimum is None:
         return True
-    return persons.done > 0 and Fraction(money) / Fraction(persons.done) >= Fraction(minimum)
+    return persons > 0 and Fraction(money) / persons >= Fraction(minimum)

@@ -121,7 +121,7 @@ async def circular(
 def _row(f: progress.UnitFigures, name: str | None, policy: SchemePolicy) -> ProgressRow:
     meets = None
     if policy.target is not None and f.progress.task:
-        meets = meets_target(policy.target, f.progress, f.deposited)
+        meets = meets_target(policy.target, f.progress, f.deposited, f.completed)
     return ProgressRow(
         unit_code=f.unit_code,
         unit_name=name,

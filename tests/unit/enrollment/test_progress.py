@@ -49,9 +49,18 @@ def test_target_uses_the_exact_ratio():
 
 def test_pension_target_needs_the_rate_and_the_per_capita_minimum():
     persons = UnitProgress("u", D(300), D(300))
-    assert meets_target(PENSION_TARGET, persons, D(156000))
-    assert not meets_target(PENSION_TARGET, persons, D(144000))
-    assert not meets_target(PENSION_TARGET, UnitProgress("u", D(299), D(300)), D(160000))
+    assert meets_target(PENSION_TARGET, persons, D(156000), 300)
+    assert not meets_target(PENSION_TARGET, persons, D(144000), 300)
+    assert not meets_target(PENSION_TARGET, UnitProgress("u", D(299), D(300)), D(160000), 299)
+
+
+def test_a_money_task_divides_the_money_by_the_persons_completed():
+    money = UnitProgress("u", D(156000), D(150000))  # the task counts yuan
+    assert meets_target(PENSION_TARGET, money, D(156000), 300), "520 yuan a head"
+    assert not meets_target(PENSION_TARGET, money, D(156000), 320), "487.5 yuan a head"
+    assert not meets_target(PENSION_TARGET, money, D(156000), 0)
+    short = UnitProgress("u", D(140000), D(150000))
+    assert not meets_target(PENSION_TARGET, short, D(140000), 200), "the task is not done"
 
 
 def test_roll_up_sums_villages_into_towns_and_the_district():
