@@ -7,6 +7,7 @@ from libs.common.db import UnitOfWork
 from libs.common.events.catalogue.enrollment import (
     ArrearsAssessed,
     ArrearsCleared,
+    PaymentDeposited,
     PaymentRecorded,
     PaymentReversed,
     ProgressChanged,
@@ -33,6 +34,7 @@ async def on_payment_recorded(uow: UnitOfWork, event: PaymentRecorded, envelope:
 
 
 CONSUMED: tuple[type[Event], ...] = (
+    PaymentDeposited,
     PaymentReversed,
     ProgressChanged,
     ArrearsAssessed,

@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from .dates import counting_cutoff, local_date, window_dates
-from .errors import AmountAboveStandard, InvalidAmount, InvalidReversal
+from .errors import AmountAboveStandard, InvalidAmount, InvalidReversal, RuleViolation
 from .facts import PersonFacts
 from .policy import SchemePolicy
 from .premiums import PremiumQuote, maximum_chargeable, quote_premium
@@ -64,6 +64,15 @@ def accept_amount(policy: SchemePolicy, amount: Decimal) -> None:
     if cap is not None and amount > cap:
         raise AmountAboveStandard(
             f"{amount} exceeds the highest premium {cap} of {policy.scheme_code} (000:L330)"
+        )
+
+
+def accept_dates(paid_at: datetime, deposited_at: datetime | None) -> None:
+    """Refuse money deposited in the fund account before it was paid."""
+    if deposited_at is not None and deposited_at < paid_at:
+        raise RuleViolation(
+            f"deposited_at {deposited_at.isoformat()} is before paid_at {paid_at.isoformat()}",
+            code="deposited_before_paid",
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from functools import partial
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
@@ -24,7 +24,7 @@ from libs.common.identifiers import UnitCode
 from services.enrollment import access
 from services.enrollment.export import Format, models_xlsx
 from services.enrollment.payments import files, service, suspense, webhook
-from services.enrollment.payments.notices import Notice
+from services.enrollment.payments.notices import Notice, OutcomeKind
 from services.enrollment.payments.schemas import (
     DeliveryRead,
     LineRead,
@@ -39,7 +39,7 @@ FILE_IMPORTS_AT_ONCE = 2
 """Uploaded files a service process posts at once; the others wait, `queued`. Each holds a
 pooled connection and a share of the process's CPU that webhook calls need too."""
 Outcome = Annotated[
-    Literal["recorded", "duplicate", "reversed", "suspense", "rejected"] | None,
+    OutcomeKind | None,
     Query(description="Only the lines with this outcome"),
 ]
 
@@ -57,7 +57,8 @@ Webhook = Annotated[Batcher[webhook.Call, webhook.Answer], Depends(get_webhook)]
 async def post_payment(
     notice: PaymentCreate, response: Response, sent: SignedPartnerRequest, calls: Webhook
 ) -> PaymentRead:
-    """Record a payment: 201 recorded, 202 held in suspense, 200 for a repeated delivery."""
+    """Record a payment: 201 recorded, 202 held in suspense, 200 for a repeated delivery
+    (`duplicate`, or `deposited` when it brings the deposit date the entry lacked)."""
     return await _answer(calls, sent, service.payment_notice(notice), response)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, select, update
 
 from libs.common.db import UnitOfWork, bulk_insert, table_of
 from services.enrollment.payments.models import Delivery, DeliveryLine
-from services.enrollment.payments.notices import Outcome, OutcomeKind
+from services.enrollment.payments.notices import OUTCOMES, Outcome
 
 D = table_of(Delivery)
 UNFINISHED = ("queued", "importing")
@@ -44,7 +44,7 @@ async def open_delivery(
     """Create the delivery record (its counts grow as its lines are posted); a file's
     (`expected_lines` given) is `queued` until `mark` moves it on."""
     delivery_id = uuid.uuid4()
-    zeros = dict.fromkeys(("lines", "recorded", "duplicate", "reversed", "suspense", "rejected"), 0)
+    zeros = dict.fromkeys(("lines", *OUTCOMES), 0)
     await uow.session.execute(
         insert(D).values(
             id=delivery_id,
@@ -144,7 +144,6 @@ async def record_many(
     """One-shot deliveries (partner, channel, source, outcomes) with two statements."""
     if not deliveries:
         return
-    kinds: tuple[OutcomeKind, ...] = ("recorded", "duplicate", "reversed", "suspense", "rejected")
     heads: list[dict[str, object]] = []
     lines: list[dict[str, object]] = []
     for partner_id, channel, source, outcomes in deliveries:
@@ -158,7 +157,7 @@ async def record_many(
                 "source": source,
                 "digest": None,
                 "lines": len(outcomes),
-                **{str(kind): counts.get(kind, 0) for kind in kinds},
+                **{kind: counts.get(kind, 0) for kind in OUTCOMES},
             }
         )
         lines += [_line(delivery_id, o) for o in outcomes]

@@ -5,11 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db import among, table_of
-from libs.common.events.catalogue.enrollment import PaymentRecorded, PaymentReversed
+from libs.common.events.catalogue.enrollment import (
+    PaymentDeposited,
+    PaymentRecorded,
+    PaymentReversed,
+)
 from libs.common.pii import PiiVault
 from services.enrollment.payments.models import Payment
 from services.enrollment.payments.notices import Notice
@@ -36,6 +40,41 @@ async def known(
         r.partner_txn_id: (r.id, f"recorded by {r.channel} at {r.recorded_at.isoformat()}")
         for r in rows
     }
+
+
+_DEPOSITED = text(
+    """
+    UPDATE payment AS p SET deposited_at = v.deposited_at
+    FROM unnest(
+        CAST(:txn AS text[]), CAST(:amount AS numeric[]), CAST(:deposited_at AS timestamptz[])
+    ) AS v(txn, amount, deposited_at)
+    WHERE p.partner_id = :partner_id AND p.partner_txn_id = v.txn AND p.kind = 'payment'
+      AND p.status <> 'returned' AND p.deposited_at IS NULL
+      AND p.amount = v.amount AND v.deposited_at >= p.paid_at
+    RETURNING p.*
+    """
+)
+"""A repeated payment confirms its entry's deposit: only a payment still without one, for
+the same amount, deposited no earlier than paid. Two deliveries racing: one confirms."""
+
+
+async def record_deposits(
+    session: AsyncSession, partner_id: str, notices: list[Notice]
+) -> dict[str, dict[str, Any]]:
+    """Record the deposit dates that `notices` (repeats of recorded payments) bring to
+    entries without one; the entries so updated, by transaction number."""
+    if not notices:
+        return {}
+    rows = await session.execute(
+        _DEPOSITED,
+        {
+            "partner_id": partner_id,
+            "txn": [n.txn for n in notices],
+            "amount": [n.amount for n in notices],
+            "deposited_at": [n.deposited_at for n in notices],
+        },
+    )
+    return {r.partner_txn_id: dict(r._mapping) for r in rows}
 
 
 def payment_row(
@@ -92,6 +131,25 @@ def recorded_event(row: dict[str, Any], completes: bool) -> PaymentRecorded:
         scheme=row["scheme_code"],
         year=row["year"],
         tier=row["tier"],
+        amount=row["amount"],
+        paid_at=row["paid_at"],
+        deposited_at=row["deposited_at"],
+        completes_person=completes,
+        channel=row["channel"],
+    )
+
+
+def deposited_event(row: dict[str, Any], completes: bool) -> PaymentDeposited:
+    """`payment.deposited` of a posted payment whose deposit came after it."""
+    return PaymentDeposited(
+        payment_id=row["id"],
+        enrollment_id=row["enrollment_id"],
+        partner_id=row["partner_id"],
+        partner_txn_id=row["partner_txn_id"],
+        person_key=row["person_key"],
+        unit_code=row["unit_code"],
+        scheme=row["scheme_code"],
+        year=row["year"],
         amount=row["amount"],
         paid_at=row["paid_at"],
         deposited_at=row["deposited_at"],

@@ -3,8 +3,9 @@
 `post` takes a batch of notices (one for a webhook call or a topic event, thousands for a
 chunk of a bank file) and decides each line's outcome with a handful of queries for the
 whole batch: identity is partner + transaction number, so a line already in the ledger is
-a `duplicate`; a payment that matches no enrollment waits in `suspense`; a reversal is a
-compensating entry. The caller's use case commits.
+a `duplicate`, unless it brings the deposit date its entry lacked (`deposited`); a
+payment that matches no enrollment waits in `suspense`; a reversal is a compensating
+entry. The caller's use case commits.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from typing import Any, Literal
 from sqlalchemy import select
 
 from libs.common.db import UnitOfWork, among, insert_new, table_of
+from libs.common.events.catalogue.enrollment import EnrollmentStatusChanged
 from libs.common.events.envelope import Event
 from libs.common.pii import PiiVault
 from services.enrollment.domain.errors import EnrollmentError
-from services.enrollment.domain.payments import accept_amount
+from services.enrollment.domain.payments import accept_amount, accept_dates
 from services.enrollment.domain.policy import SchemePolicy
 from services.enrollment.enrollments import settlement
 from services.enrollment.enrollments.models import Enrollment
@@ -52,6 +54,7 @@ async def post(
     """Post a batch of notices; return one outcome per notice, in order."""
     outcomes: dict[int, Outcome] = {}
     fresh = await _new_lines(uow, source.partner_id, notices, outcomes)
+    deposited = await _deposits(uow, source.partner_id, notices, outcomes)
     rows = await _payment_rows(
         uow, source, vault, [n for n in fresh if not n.original_txn], outcomes
     )
@@ -60,7 +63,7 @@ async def post(
         uow, source, [n for n in fresh if n.original_txn], outcomes, now
     )
     rev_posted = await insert_rows(uow, rev_rows, outcomes, "reversed")
-    await settle_and_announce(uow, source.actor, now, posted, rev_posted)
+    await settle_and_announce(uow, source.actor, now, posted, rev_posted, deposited)
     return _repeats_point_at_their_first([outcomes[n.line_no] for n in notices])
 
 
@@ -81,9 +84,11 @@ async def settle_and_announce(
     now: datetime,
     posted: list[dict[str, Any]],
     reversed_rows: list[dict[str, Any]],
+    deposited: Sequence[dict[str, Any]] = (),
 ) -> None:
     """Re-settle the touched enrollments and emit payment, status and progress events."""
-    touched = {r["enrollment_id"] for r in [*posted, *reversed_rows] if r["status"] == "posted"}
+    lines = [*posted, *reversed_rows, *deposited]
+    touched = {r["enrollment_id"] for r in lines if r["status"] == "posted"}
     touched.discard(None)
     changes: list[Event] = []
     shifts = tally.Shifts()
@@ -97,6 +102,16 @@ async def settle_and_announce(
         entries.reversed_event(r, not settled[r["enrollment_id"]].complete)
         for r in reversed_rows
         if r["enrollment_id"] is not None
+    ]
+    paid_now = {
+        e.enrollment_id
+        for e in changes
+        if isinstance(e, EnrollmentStatusChanged) and e.to_state == "paid"
+    }
+    events += [
+        entries.deposited_event(r, r["enrollment_id"] in paid_now)
+        for r in deposited
+        if r["status"] == "posted"
     ]
     events += changes
     await tally.apply(uow, shifts, events)
@@ -123,6 +138,27 @@ async def _new_lines(
                 n.line_no, n.txn, "duplicate", "already_recorded", known[n.txn][1], known[n.txn][0]
             )
     return [n for n in fresh if n.line_no not in outcomes]
+
+
+async def _deposits(
+    uow: UnitOfWork, partner_id: str, notices: Sequence[Notice], outcomes: dict[int, Outcome]
+) -> list[dict[str, Any]]:
+    """Payments recorded before without a deposit date, delivered again with one: the
+    date is recorded (`entries.record_deposits`) and the line is `deposited`."""
+    repeats = [
+        n
+        for n in notices
+        if n.deposited_at is not None
+        and n.original_txn is None
+        and (seen := outcomes.get(n.line_no)) is not None
+        and seen.reason_code == "already_recorded"
+    ]
+    confirmed = await entries.record_deposits(uow.session, partner_id, repeats)
+    for n in repeats:
+        if n.txn in confirmed:
+            entry_id = confirmed[n.txn]["id"]
+            outcomes[n.line_no] = Outcome(n.line_no, n.txn, "deposited", None, None, entry_id)
+    return list(confirmed.values())
 
 
 async def _payment_rows(
@@ -162,6 +198,7 @@ def _refusal(
         return "unit_unknown", f"unit {n.unit_code} is not known"
     try:
         accept_amount(policy, n.amount)
+        accept_dates(n.paid_at, n.deposited_at)
         if n.tier is not None:
             policy.tier(n.tier)
     except EnrollmentError as exc:

@@ -86,6 +86,7 @@ class Delivery(Base):
     recorded: Mapped[int] = mapped_column(Integer, default=0)
     duplicate: Mapped[int] = mapped_column(Integer, default=0)
     reversed: Mapped[int] = mapped_column(Integer, default=0)
+    deposited: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     suspense: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(
@@ -100,7 +101,8 @@ class Delivery(Base):
 
 
 class DeliveryLine(Base):
-    """The outcome of one line of a delivery: recorded, duplicate, reversed, suspense, rejected."""
+    """The outcome of one line of a delivery: recorded, duplicate, reversed, deposited,
+    suspense or rejected."""
 
     __tablename__ = "delivery_line"
 

@@ -13,12 +13,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, get_args
 
 from libs.common import identifiers
 from services.enrollment.domain.dates import SHANGHAI
 
-OutcomeKind = Literal["recorded", "duplicate", "reversed", "suspense", "rejected"]
+OutcomeKind = Literal["recorded", "duplicate", "reversed", "deposited", "suspense", "rejected"]
+"""`deposited`: a payment recorded earlier without its deposit date, delivered again with it."""
+OUTCOMES: tuple[OutcomeKind, ...] = get_args(OutcomeKind)
 CSV_COLUMNS = (
     "transaction_id",
     "resident_id",
@@ -57,7 +59,7 @@ class Notice:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of one line: recorded, duplicate, reversed, suspense or rejected."""
+    """What became of one line (`OutcomeKind`)."""
 
     line_no: int
     txn: str | None

@@ -13,7 +13,7 @@ from libs.common.identifiers import ResidentId, UnitCode
 
 Yuan = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2, examples=["320.00"])]
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
-Outcome = Literal["recorded", "duplicate", "reversed", "suspense", "returned"]
+Outcome = Literal["recorded", "duplicate", "reversed", "deposited", "suspense", "returned"]
 
 
 class PaymentCreate(BaseModel):
@@ -105,6 +105,9 @@ class DeliveryRead(BaseModel):
     recorded: int
     duplicate: int
     reversed: int
+    deposited: int = Field(
+        description="Lines confirming the deposit of a payment recorded earlier without it"
+    )
     suspense: int
     rejected: int
     received_at: datetime

@@ -23,7 +23,7 @@ from services.enrollment.payments import deliveries, ledger, reads
 from services.enrollment.payments.notices import Notice, Outcome
 from services.enrollment.payments.schemas import PaymentRead
 
-STATUS = {"recorded": 201, "reversed": 201, "suspense": 202, "duplicate": 200}
+STATUS = {"recorded": 201, "reversed": 201, "suspense": 202, "duplicate": 200, "deposited": 200}
 FIELDS = {
     "scheme_unknown": "scheme_code",
     "unit_unknown": "unit_code",
@@ -34,6 +34,7 @@ FIELDS = {
     "original_is_reversal": "original_transaction_id",
     "already_reversed": "original_transaction_id",
     "reversal_amount_mismatch": "amount",
+    "deposited_before_paid": "deposited_at",
 }
 """The request field each refusal's reason code points at."""
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from libs.common.events.catalogue.enrollment import (
+    PaymentDeposited,
     PaymentRecorded,
     PaymentReversed,
     ProgressChanged,
@@ -22,7 +23,11 @@ ONE, ZERO = Decimal(1), Decimal(0)
 
 METRIC_EVENTS: dict[MetricKind, tuple[str, ...]] = {
     MetricKind.DEPOSITED_ENROLLMENTS: (ProgressChanged.type,),
-    MetricKind.MONEY_COLLECTED: (PaymentRecorded.type, PaymentReversed.type),
+    MetricKind.MONEY_COLLECTED: (
+        PaymentRecorded.type,
+        PaymentDeposited.type,
+        PaymentReversed.type,
+    ),
     MetricKind.HAZARDS_CLOSED_ON_TIME: (HazardClosed.type,),
     MetricKind.OVERDUE_HAZARDS: (HazardOverdue.type,),
     MetricKind.INSPECTIONS_ON_TIME: (InspectionRecorded.type,),
@@ -68,6 +73,20 @@ def _paid(event: PaymentRecorded) -> MetricChange:
     )
 
 
+def _deposited(event: PaymentDeposited) -> MetricChange:
+    """The money was counted when paid; its deposit may complete the person."""
+    return MetricChange(
+        MetricKind.MONEY_COLLECTED,
+        event.unit_code,
+        event.deposited_at,
+        event.scheme,
+        event.year,
+        delta=ZERO,
+        amount_delta=ZERO,
+        persons_delta=ONE if event.completes_person else ZERO,
+    )
+
+
 def _reversed(event: PaymentReversed) -> MetricChange:
     return MetricChange(
         MetricKind.MONEY_COLLECTED,
@@ -98,6 +117,7 @@ def _inspected(event: InspectionRecorded) -> MetricChange:
 _CHANGES: dict[type[Event], Callable[[Any], MetricChange | None]] = {
     ProgressChanged: _progress,
     PaymentRecorded: _paid,
+    PaymentDeposited: _deposited,
     PaymentReversed: _reversed,
     HazardClosed: _closed,
     HazardOverdue: _overdue,

@@ -356,3 +356,25 @@ async def test_a_file_waits_queued_while_other_files_take_the_turns(client_for):
     report = await job
     assert report.counts == {"recorded": 2}
     assert (await delivery_of(client, opened.delivery_id))["state"] == "done"
+
+
+async def test_a_bank_file_confirms_the_deposits_a_tax_office_left_open(client_for):
+    client = await ready(client_for, 4)
+    for n in range(3):  # the tax office reported the payments before the money arrived
+        raw, headers = signed(notice(n, prefix="F", deposited_at=None))
+        answer = await client.post("/v1/partner/payments", content=raw, headers=headers)
+        assert answer.status_code == 201, answer.text
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(notice(n, prefix="F") for n in range(4))  # all four deposited
+    response = await post_file(client, out.getvalue().encode())
+    report = response.json()
+    assert (report["recorded"], report["deposited"], report["duplicate"]) == (1, 3, 0), report
+    lines = (await delivery_of(client, report["id"]))["outcomes"]
+    outcomes = [(line["line_no"], line["outcome"]) for line in lines]
+    assert outcomes == [(2, "deposited"), (3, "deposited"), (4, "deposited"), (5, "recorded")]
+    async with client.runtime.engine.connect() as conn:
+        states = await conn.scalars(select(Enrollment.state))
+        assert sorted(states) == ["paid"] * 4
+    assert await ledger_rows(client) == 4

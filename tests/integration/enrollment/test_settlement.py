@@ -165,3 +165,57 @@ async def test_a_policy_changed_after_payments_governs_the_next_ones(client):
     assert changed.status_code == 200, changed.text
     assert (await pay(client, 22, amount="300.00")).status_code == 201
     assert (await enrollment(client, second["id"]))["settlement"] == "complete"
+
+
+DEPOSITED = "gridgov.enrollment.payment.deposited.v1"
+
+
+async def test_a_deposit_confirmed_later_completes_the_person(client):
+    made = await enroll(client, 1)
+    paid = await pay(client, 1, deposited_at=None)
+    assert paid.status_code == 201 and paid.json()["deposited_at"] is None, paid.text
+    deposit_at = "2026-11-04T10:00:00+08:00"
+
+    confirmed = await pay(client, 1, deposited_at=deposit_at)
+    assert confirmed.status_code == 200, confirmed.text
+    body = confirmed.json()
+    assert (body["outcome"], body["id"]) == ("deposited", paid.json()["id"])
+    assert money(body["amount"]) == money("320.00") and body["deposited_at"] is not None
+    after = await enrollment(client, made["id"])
+    assert (after["state"], after["counted"], money(after["deposited"])) == (
+        "paid",
+        True,
+        money("320.00"),
+    )
+    assert await completed(client) == 1
+    assert await moves(client, made["id"]) == [("registered", "paid")]
+    [event] = await events(client, DEPOSITED)
+    assert (event["payment_id"], event["completes_person"]) == (body["id"], True)
+
+    again = await pay(client, 1, deposited_at=deposit_at)
+    assert (again.status_code, again.json()["outcome"]) == (200, "duplicate")
+    assert len(await events(client, DEPOSITED)) == 1 and await rows(client, Payment) == 1
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"amount": "300.00", "deposited_at": "2026-11-04T10:00:00+08:00"},
+        {"deposited_at": "2026-10-01T10:00:00+08:00"},  # before it was paid
+    ],
+)
+async def test_a_repeat_that_cannot_be_the_deposit_changes_nothing(client, changes):
+    made = await enroll(client, 1)
+    assert (await pay(client, 1, deposited_at=None)).status_code == 201
+    repeat = await pay(client, 1, **changes)
+    assert (repeat.status_code, repeat.json()["outcome"]) == (200, "duplicate"), repeat.text
+    assert repeat.json()["deposited_at"] is None
+    assert (await enrollment(client, made["id"]))["state"] == "registered"
+    assert await events(client, DEPOSITED) == []
+
+
+async def test_money_deposited_before_it_was_paid_is_refused(client):
+    await enroll(client, 1)
+    response = await pay(client, 1, deposited_at="2026-10-01T10:00:00+08:00")
+    assert problem(response, 422, "deposited_before_paid")["field"] == "deposited_at"
+    assert await rows(client, Payment) == 0 and await rows(client, Delivery) == 0

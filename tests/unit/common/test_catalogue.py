@@ -45,6 +45,9 @@ def _samples() -> list[Event]:
         en.PaymentRecorded(**SCHEME, **PAYMENT, partner_txn_id="TX-1", person_key=PERSON,
                            amount=Decimal("320.00"), paid_at=T0, deposited_at=T1,
                            completes_person=True, channel="file"),
+        en.PaymentDeposited(**SCHEME, **PAYMENT, partner_txn_id="TX-1", person_key=PERSON,
+                            amount=Decimal("320.00"), paid_at=T0, deposited_at=T1,
+                            completes_person=True, channel="rest"),
         en.PaymentReversed(**SCHEME, **PAYMENT, reversal_id=uuid.uuid4(), partner_txn_id="TX-2",
                            original_partner_txn_id="TX-1", person_key=PERSON, amount=Decimal("320"),
                            reopens_person=True, reversed_at=T1, channel="topic"),
@@ -123,7 +126,7 @@ MODELS = registry.REGISTRY.models()
 
 def test_every_catalogue_type_has_a_sample():
     assert sorted(event.type for event in SAMPLES) == registry.all_event_types()
-    assert len(registry.all_event_types()) == 32
+    assert len(registry.all_event_types()) == 33
 
 
 @pytest.mark.parametrize("event", SAMPLES, ids=lambda event: event.type)

@@ -112,6 +112,26 @@ class PaymentRecorded(_EnrollmentEvent):
     channel: Channel = Field(description="How the payment arrived.")
 
 
+class PaymentDeposited(_EnrollmentEvent):
+    """A payment recorded without its deposit was later confirmed deposited in the fund."""
+
+    type: ClassVar[str] = "gridgov.enrollment.payment.deposited.v1"
+    aggregate_field: ClassVar[str] = "payment_id"
+
+    payment_id: uuid.UUID = Field(description="The ledger entry.")
+    enrollment_id: uuid.UUID = Field(description="The enrollment the payment was matched to.")
+    partner_id: Slug = Field(description="The partner system (tax office, bank).")
+    partner_txn_id: ExternalRef = Field(description="The partner's transaction or receipt no.")
+    person_key: PersonKey = Field(description="Keyed hash of the person's resident ID number.")
+    amount: PositiveMoney = Field(description="Amount paid, in yuan.")
+    paid_at: AwareDatetime = Field(description="When the person paid.")
+    deposited_at: AwareDatetime = Field(description="When the money reached the fund account.")
+    completes_person: bool = Field(
+        description="Whether this deposit made the person count as paid (they did not before)."
+    )
+    channel: Channel = Field(description="How the payment first arrived.")
+
+
 class PaymentReversed(_EnrollmentEvent):
     """A recorded payment was reversed (冲正) by a compensating entry."""
 
