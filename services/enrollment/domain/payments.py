@@ -56,14 +56,16 @@ class Settlement:
     reasons: tuple[Reason, ...]
 
 
-def accept_amount(policy: SchemePolicy, amount: Decimal) -> None:
-    """Refuse an amount that is not positive whole fen or exceeds the standard (000:L330)."""
+def accept_amount(policy: SchemePolicy, amount: Decimal, paid_at: datetime | None = None) -> None:
+    """Refuse an amount that is not positive whole fen or exceeds the standard payable at
+    `paid_at` (000:L330; `maximum_chargeable`)."""
     if amount <= 0 or amount != amount.quantize(FEN):
         raise InvalidAmount(f"{amount} is not a positive amount in whole fen")
-    cap = maximum_chargeable(policy)
+    cap = maximum_chargeable(policy, paid_at)
     if cap is not None and amount > cap:
+        when = f" paid on {local_date(paid_at)}" if paid_at is not None else ""
         raise AmountAboveStandard(
-            f"{amount} exceeds the highest premium {cap} of {policy.scheme_code} (000:L330)"
+            f"{amount} exceeds the highest premium {cap} of {policy.scheme_code}{when} (000:L330)"
         )
 
 

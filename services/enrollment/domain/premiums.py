@@ -100,8 +100,10 @@ def _covered_tier(policy: SchemePolicy, person: PersonFacts, age: int) -> str | 
     return award.category.covers_tier if award is not None and award.total else None
 
 
-def maximum_chargeable(policy: SchemePolicy) -> Decimal | None:
-    """The most one person can be charged for the scheme-year; None when uncapped."""
+def maximum_chargeable(policy: SchemePolicy, paid_at: datetime | None = None) -> Decimal | None:
+    """The most one person can be charged for the scheme-year, paying at `paid_at` if
+    known; None when uncapped. The outside-window full premium (variant A's 900) is the
+    cap only outside the window: inside it no one pays more than the highest tier."""
     if policy.charge_cap == "none":
         return None
     amounts = [tier.amount for tier in policy.tiers]
@@ -109,10 +111,9 @@ def maximum_chargeable(policy: SchemePolicy) -> Decimal | None:
         amounts.append(policy.new_nonlocal_student.premium)
     if not amounts:
         return None
-    surcharge = (
-        policy.fiscal_subsidy if policy.outside_window.rule == "full_premium" else Decimal(0)
-    )
-    return max(amounts) + surcharge
+    outside = paid_at is None or not within_window(policy, local_date(paid_at))
+    full_premium = outside and policy.outside_window.rule == "full_premium"
+    return max(amounts) + (policy.fiscal_subsidy if full_premium else Decimal(0))
 
 
 def _standard_quote(

@@ -197,7 +197,7 @@ def _refusal(
     if n.unit_code not in known_units:
         return "unit_unknown", f"unit {n.unit_code} is not known"
     try:
-        accept_amount(policy, n.amount)
+        accept_amount(policy, n.amount, n.paid_at)
         accept_dates(n.paid_at, n.deposited_at)
         if n.tier is not None:
             policy.tier(n.tier)

@@ -38,6 +38,20 @@ def test_amount_above_the_standard_is_rejected_with_a_reason_code():
         accept_amount(VARIANT_B, Decimal("381"))
 
 
+def test_in_the_window_no_one_pays_more_than_the_highest_tier():
+    accept_amount(VARIANT_A, Decimal("320.00"), NOV_1)
+    with pytest.raises(AmountAboveStandard) as error:
+        accept_amount(VARIANT_A, Decimal("320.01"), NOV_1)  # not 580 more, not 900
+    assert "paid on 2025-11-01" in error.value.detail
+    late = at(2026, 1, 5)  # after Dec 31: the full premium, subsidy included
+    accept_amount(VARIANT_A, Decimal("900.00"), late)
+    with pytest.raises(AmountAboveStandard):
+        accept_amount(VARIANT_A, Decimal("900.01"), late)
+    # Variant B has no full-premium rule: tier 2 caps every day.
+    with pytest.raises(AmountAboveStandard):
+        accept_amount(VARIANT_B, Decimal("381"), late)
+
+
 def test_uncapped_schemes_accept_any_positive_amount():
     accept_amount(PENSION, Decimal("5000"))
     accept_amount(EMPLOYEE, Decimal("123456.78"))
