@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -35,6 +36,15 @@ async def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_now() -> datetime:
+    """The time a request acts at: the one clock of the rules that depend on the date
+    (a test sets it with `app.dependency_overrides[get_now]`)."""
+    return datetime.now(UTC)
+
+
+Now = Annotated[datetime, Depends(get_now)]
 
 
 async def get_settings(runtime: RuntimeDep) -> ServiceSettings:

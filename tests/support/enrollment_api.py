@@ -7,7 +7,7 @@ outbox events, so each test states only what its case is about.
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,7 @@ import httpx
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from libs.common.deps import get_now
 from libs.common.platform_schema import outbox
 from tests.conftest import bearer, signed
 from tests.support.enrollment import ADMIN, PAID_AT, SCHEME, YEAR, notice, resident_id
@@ -28,6 +29,21 @@ OTHER_CLERK = bearer(["village_officer"], OTHER_VILLAGE)
 TOWN_OFFICER = bearer(["town_officer"], TOWN)
 GRID_MEMBER = bearer(["grid_member"], VILLAGE)
 STATUS_CHANGED = "gridgov.enrollment.enrollment.status_changed.v1"
+AFTER_THE_WINDOW = datetime.fromisoformat("2027-01-01T09:00:00+08:00")
+"""The first morning after the window of the tests' scheme-year (Oct 25 – Dec 31, 2026)."""
+
+
+def set_clock(client: Any, at: datetime) -> None:
+    """The time the service's date-bound rules act at, for every later request."""
+    client.asgi_transport.app.dependency_overrides[get_now] = lambda: at
+
+
+async def close_window(
+    client: Any, headers: dict[str, str], scheme: str = SCHEME, at: datetime = AFTER_THE_WINDOW
+) -> httpx.Response:
+    """A planner closes the collection window, by default on the morning after it."""
+    set_clock(client, at)
+    return await client.post(f"/v1/schemes/{scheme}/years/{YEAR}/close-window", headers=headers)
 RECORDED = "gridgov.enrollment.payment.recorded.v1"
 ENROLLED = "gridgov.enrollment.person.enrolled.v1"
 

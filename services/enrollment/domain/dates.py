@@ -43,6 +43,11 @@ def window_dates(policy: SchemePolicy) -> tuple[date, date]:
     return _span(policy.year, window.start, window.end)
 
 
+def window_closes(policy: SchemePolicy) -> date | None:
+    """The window's last day: after it, the unpaid fall into arrears. None without one."""
+    return None if policy.window is None else window_dates(policy)[1]
+
+
 @cache  # settling a bank file asks it of every line; the answer is a few dates per policy
 def _span(year: int, first: str, last: str) -> tuple[date, date]:
     start, end = month_day(year, first), month_day(year, last)

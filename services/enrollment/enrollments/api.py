@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, status
 
-from libs.common.deps import CurrentUser, PiiVaultDep, RuntimeDep, UnitOfWorkDep
+from libs.common.deps import CurrentUser, Now, PiiVaultDep, RuntimeDep, UnitOfWorkDep
 from libs.common.identifiers import UnitCode
 from services.enrollment.domain.lifecycle import EnrollmentState
 from services.enrollment.enrollments import roster, service
@@ -87,10 +87,11 @@ async def post_transition(
 
 @router.post("/schemes/{scheme_code}/years/{year}/close-window", response_model=WindowClosed)
 async def close_window(
-    scheme_code: str, year: int, user: CurrentUser, uow: UnitOfWorkDep
+    scheme_code: str, year: int, user: CurrentUser, uow: UnitOfWorkDep, now: Now
 ) -> WindowClosed:
-    """After the window, move unpaid registrations in your jurisdiction into arrears."""
-    return await service.close_window(uow, user, scheme_code, year)
+    """After the window, move unpaid registrations in your jurisdiction into arrears
+    (409 `window_open` while the window runs)."""
+    return await service.close_window(uow, user, scheme_code, year, now)
 
 
 def roster_read(report: roster.RosterReport) -> RosterRead:

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from libs.common import identifiers
 from libs.common.auth import Principal
 from libs.common.db import UnitOfWork
 from libs.common.errors import Conflict, NotFound, RuleViolation
 from libs.common.events.envelope import Event
 from services.enrollment import access
-from services.enrollment.domain.dates import local_date
+from services.enrollment.domain.dates import local_date, window_closes
 from services.enrollment.domain.eligibility import decide_eligibility
 from services.enrollment.domain.lifecycle import EnrollmentAction, EnrollmentState
 from services.enrollment.domain.premiums import quote_premium
@@ -149,12 +150,18 @@ async def act(
 
 
 async def close_window(
-    uow: UnitOfWork, user: Principal, scheme_code: str, year: int
+    uow: UnitOfWork, user: Principal, scheme_code: str, year: int, now: datetime
 ) -> WindowClosed:
     """After the window: every registered or resumed person not yet paid falls into arrears."""
     access.require(user, access.PLANNERS, user.jurisdiction)
-    await schemes.require_scheme_year(uow.session, scheme_code, year)
-    from libs.common.identifiers import unit_prefix
+    policy = schemes.policy_of(await schemes.require_scheme_year(uow.session, scheme_code, year))
+    ends = window_closes(policy)
+    if ends is not None and local_date(now) <= ends:
+        raise Conflict(
+            f"The collection window of {scheme_code} {year} runs until {ends}: the unpaid "
+            f"fall into arrears only after it, from {ends + timedelta(days=1)}.",
+            code="window_open",
+        )
 
     open_states = [EnrollmentState.REGISTERED.value, EnrollmentState.RESUMED.value]
     rows = (
@@ -164,13 +171,12 @@ async def close_window(
                 Enrollment.scheme_code == scheme_code,
                 Enrollment.year == year,
                 Enrollment.state.in_(open_states),
-                Enrollment.unit_code.startswith(unit_prefix(user.jurisdiction)),
+                Enrollment.unit_code.startswith(identifiers.unit_prefix(user.jurisdiction)),
             )
             .order_by(Enrollment.id)
             .with_for_update()
         )
     ).all()
-    now = datetime.now(UTC)
     for enrollment in rows:
         audit.move(
             uow, enrollment, EnrollmentAction.CLOSE_WINDOW, user.subject, "window closed", now

@@ -4,6 +4,7 @@ one changes nothing; closing the window puts the unpaid of the caller's subtree 
 
 from __future__ import annotations
 
+from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
@@ -24,6 +25,7 @@ from tests.support.enrollment_api import (
     TOWN_OFFICER,
     VILLAGE,
     act,
+    close_window,
     enrollment,
     events,
     money,
@@ -39,10 +41,6 @@ async def client(client_for):
     client = await client_for("enrollment")
     await prepare_region(client)
     return client
-
-
-async def close_window(client: Any, headers: dict[str, str], scheme: str = SCHEME) -> Any:
-    return await client.post(f"/v1/schemes/{scheme}/years/{YEAR}/close-window", headers=headers)
 
 
 async def progress(client: Any, unit: str) -> dict[str, Any]:
@@ -189,6 +187,19 @@ async def test_closing_the_window_is_refused_and_moves_nothing(
     problem(await close_window(client, headers, scheme), status, code)
     assert (await enrollment(client, made["id"]))["state"] == "registered"
     assert await moves(client, made["id"]) == []
+
+
+@pytest.mark.parametrize(
+    "at", ["2026-11-29T10:00:00+08:00", "2026-12-31T23:59:00+08:00", "2026-12-31T15:30:00+00:00"]
+)
+async def test_the_window_cannot_close_before_it_ends(client, at):
+    made = await enroll(client, 1)
+    refused = await close_window(client, TOWN_OFFICER, at=datetime.fromisoformat(at))
+    assert "2026-12-31" in problem(refused, 409, "window_open")["detail"]
+    assert (await enrollment(client, made["id"]))["state"] == "registered"
+    assert await moves(client, made["id"]) == []
+    closed = await close_window(client, TOWN_OFFICER)  # on the morning after it
+    assert closed.json()["moved_to_unpaid"] == 1
 
 
 async def test_an_interrupted_person_who_pays_in_full_resumes(client):

@@ -13,6 +13,7 @@ from tests.support.enrollment import ADMIN, SCHEME, YEAR, enroll, prepare_region
 from tests.support.enrollment_api import (
     RECORDED,
     TOWN_OFFICER,
+    close_window,
     VILLAGE,
     enrollment,
     events,
@@ -121,9 +122,7 @@ async def test_a_late_payment_owes_the_full_premium(client):
 
 async def test_a_late_full_premium_settles_arrears_after_the_window(client):
     made = await enroll(client, 1)
-    closed = await client.post(
-        f"/v1/schemes/{SCHEME}/years/{YEAR}/close-window", headers=TOWN_OFFICER
-    )
+    closed = await close_window(client, TOWN_OFFICER)
     assert closed.json()["moved_to_unpaid"] == 1
     assert (
         await pay(client, 1, amount="900.00", paid_at=LATE, deposited_at=LATE_DEPOSIT)
