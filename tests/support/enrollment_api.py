@@ -44,6 +44,8 @@ async def close_window(
     """A planner closes the collection window, by default on the morning after it."""
     set_clock(client, at)
     return await client.post(f"/v1/schemes/{scheme}/years/{YEAR}/close-window", headers=headers)
+
+
 RECORDED = "gridgov.enrollment.payment.recorded.v1"
 ENROLLED = "gridgov.enrollment.person.enrolled.v1"
 

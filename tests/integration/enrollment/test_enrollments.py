@@ -198,6 +198,18 @@ async def test_the_history_follows_registration_payment_and_reversal(client):
     assert all(t["actor"] and t["at"] for t in trail)
     assert [t["at"] for t in trail] == sorted(t["at"] for t in trail)
     assert await moves(client, made["id"]) == [(f, t) for _, f, t in expected[1:]]
+    [paid] = await events(client, "gridgov.enrollment.payment.recorded.v1")
+    [undone] = await events(client, "gridgov.enrollment.payment.reversed.v1")
+    assert (undone["payment_id"], undone["original_partner_txn_id"]) == (
+        paid["payment_id"],
+        "R00001",
+    )
+    assert (undone["partner_txn_id"], undone["amount"], undone["reopens_person"]) == (
+        "REV-R00001",
+        "320.00",
+        True,
+    )
+    assert undone["enrollment_id"] == made["id"]
     after = await enrollment(client, made["id"])
     assert after["state"] == expected[-1][2] and after["counted"] is False
     assert money(after["paid"]) == 0 and after["settlement"] == "unpaid"

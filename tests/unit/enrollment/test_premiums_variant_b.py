@@ -43,6 +43,34 @@ def test_group_1_government_pays_tier_2_in_full():
     assert result.category == "b1_government_tier2"
 
 
+GROUP_1 = [
+    "sanwu",  # 三无
+    "wubao",  # 五保
+    "disability_grade_1",
+    "disability_grade_2",
+    "key_entitled_care",  # 重点优抚
+    "heroic_dependant",  # 见义勇为遗属
+    "family_planning_special_support",  # 计生特扶
+    "land_requisitioned",  # 被征地农转非
+]
+
+
+@pytest.mark.parametrize("tag", GROUP_1)
+def test_every_identity_of_group_1_has_tier_2_paid_and_its_minors_tier_1(tag):
+    adult = quote(frozenset({tag}))
+    assert (adult.tier, adult.individual.amount, adult.category) == (
+        "tier2",
+        0,
+        "b1_government_tier2",
+    )
+    minor = quote(frozenset({tag}), age=12)
+    assert (minor.tier, minor.individual.amount, minor.category) == (
+        "tier1",
+        0,
+        "b2_government_tier1",
+    )
+
+
 def test_group_2_tier_1_free_tier_2_pays_100():
     assert quote(frozenset({"dibao"})).individual.amount == 0
     assert quote(frozenset({"dibao"})).subsidy_by_payer() == {"county": Decimal("280.00")}
