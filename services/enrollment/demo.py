@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from libs.common import auth
-from libs.common.identifiers import resident_id_check_char
+from libs.common.identifiers import parent_unit, resident_id_check_char
 from services.demo import DISTRICT, TOWNS, VILLAGES
 
 SCHEME = "resident-medical-a"
@@ -70,13 +70,11 @@ def signed_headers(partner: str, secret: str, body: bytes, key: str) -> dict[str
 
 def load(env: dict[str, str]) -> None:
     """Set up the region and post the demo payments as the demo bank."""
-    token = auth.mint_token(
-        env["GRIDGOV_JWT_SECRET"], subject="demo", roles=["district_admin"], jurisdiction=DISTRICT
-    )
-    admin = {"Authorization": f"Bearer {token}"}
+    admin = _bearer(env, "district_admin", DISTRICT)
     year = demo_year()
     with httpx.Client(base_url=env["GRIDGOV_ENROLLMENT_URL"], timeout=30) as client:
         _region(client, admin, year)
+        _tasks(client, env, year)
         _villagers(client, admin, year)
         _payments(client, env, year)
     print(
@@ -91,9 +89,25 @@ def _region(client: httpx.Client, admin: dict[str, str], year: int) -> None:
         _ok(client.put(f"/v1/units/{code}", json={"name": name}, headers=admin))
     scheme = {"template": TEMPLATE, "collection_year": year - 1}
     _ok(client.put(f"/v1/schemes/{SCHEME}/years/{year}", json=scheme, headers=admin))
-    for village in VILLAGES:
-        task = {"task": PERSONS_PER_VILLAGE}
-        _ok(client.put(f"/v1/targets/{SCHEME}/{year}/{village}", json=task, headers=admin))
+
+
+def _tasks(client: httpx.Client, env: dict[str, str], year: int) -> None:
+    """Each level sets the tasks of the level below: the district its towns', each town
+    its villages'."""
+    for town in TOWNS:
+        villages = [v for v in VILLAGES if parent_unit(v) == town]
+        tasks = {town: (_bearer(env, "district_admin", DISTRICT), len(villages))}
+        tasks |= {v: (_bearer(env, "town_officer", town), 1) for v in villages}
+        for unit, (headers, villages_covered) in tasks.items():
+            task = {"task": PERSONS_PER_VILLAGE * villages_covered}
+            _ok(client.put(f"/v1/targets/{SCHEME}/{year}/{unit}", json=task, headers=headers))
+
+
+def _bearer(env: dict[str, str], role: str, unit: str) -> dict[str, str]:
+    token = auth.mint_token(
+        env["GRIDGOV_JWT_SECRET"], subject="demo", roles=[role], jurisdiction=unit
+    )
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _villagers(client: httpx.Client, admin: dict[str, str], year: int) -> None:

@@ -34,10 +34,15 @@ from services.enrollment.units.models import Unit
 async def set_task(
     uow: UnitOfWork, user: Principal, scheme: str, year: int, unit_code: str, body: TaskPut
 ) -> TaskRead:
-    """Set a unit's task; only the level above (a strict ancestor's officer) may."""
+    """Set a unit's task; only the level directly above (its parent's officer) may."""
     access.require(user, access.PLANNERS, unit_code)
-    if unit_code == user.jurisdiction:
-        raise Forbidden("A unit's task is set by the level above.", field="unit_code")
+    parent = identifiers.parent_unit(unit_code)
+    if parent != user.jurisdiction:
+        raise Forbidden(
+            f"A unit's task is set by the level directly above it: {unit_code}'s by the "
+            f"officers of {parent}.",
+            field="unit_code",
+        )
     row = await schemes.require_scheme_year(uow.session, scheme, year)
     await units.require_unit(uow.session, unit_code)
     set_at = datetime.now(UTC)

@@ -6,10 +6,12 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from libs.common.platform_schema import outbox
 from services.enrollment.targets import progress, tally
+from services.enrollment.targets.models import Task
 from tests.conftest import bearer, signed
 from tests.support.enrollment import (
     ADMIN,
@@ -22,6 +24,7 @@ from tests.support.enrollment import (
     notice,
     prepare_region,
 )
+from tests.support.enrollment_api import problem, rows
 
 VILLAGE, OTHER_VILLAGE = "320115101001", "320115101002"
 TOWN, DISTRICT = "320115101000", "320115000000"
@@ -165,11 +168,16 @@ async def test_a_task_set_above_gives_the_effective_task_of_every_level(client_f
     assert tasks[TOWN] == "25.00"
 
 
-async def test_a_town_officer_cannot_set_its_own_task(client_for):
+@pytest.mark.parametrize(
+    ("unit", "headers"),
+    [(TOWN, TOWN_OFFICER), (VILLAGE, ADMIN)],
+    ids=["its own task", "a task two levels down"],
+)
+async def test_only_the_level_directly_above_sets_a_task(client_for, unit, headers):
     client = await client_for("enrollment")
     await prepare_region(client)
     response = await client.put(
-        f"/v1/targets/{SCHEME}/{YEAR}/{TOWN}", json={"task": 5}, headers=TOWN_OFFICER
+        f"/v1/targets/{SCHEME}/{YEAR}/{unit}", json={"task": 5}, headers=headers
     )
-    assert response.status_code == 403
-    assert response.headers["content-type"] == "application/problem+json"
+    assert problem(response, 403)["field"] == "unit_code"
+    assert await rows(client, Task) == 0

@@ -13,8 +13,8 @@ from tests.support.enrollment import ADMIN, SCHEME, YEAR, enroll, prepare_region
 from tests.support.enrollment_api import (
     RECORDED,
     TOWN_OFFICER,
-    close_window,
     VILLAGE,
+    close_window,
     enrollment,
     events,
     money,
