@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from .errors import PolicyError, UnknownTier
+from .identity_tags import IdentityTag
 
 DEFAULT_POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
 
@@ -85,7 +86,7 @@ class Eligibility(_Frozen):
 class Criterion(_Frozen):
     """One way to qualify for a subsidy category; every stated condition must hold."""
 
-    tags: frozenset[str] = frozenset()
+    tags: frozenset[Annotated[str, IdentityTag]] = frozenset()
     age: AgeBand | None = None
     minor_or_student: bool | None = None
 

@@ -29,6 +29,7 @@ from services.enrollment import access, csvfile
 from services.enrollment.domain.dates import local_date
 from services.enrollment.domain.eligibility import decide_eligibility
 from services.enrollment.domain.errors import EnrollmentError
+from services.enrollment.domain.identity_tags import unknown_tags
 from services.enrollment.domain.lifecycle import EnrollmentAction, EnrollmentState
 from services.enrollment.domain.policy import SchemePolicy
 from services.enrollment.domain.premiums import quote_premium
@@ -137,7 +138,12 @@ def parse_line(line_no: int, row: csvfile.Row) -> Line | Refusal:
     years = csvfile.text(row, "contribution_years") or "0"
     if not years.isdigit() or int(years) > 80:
         return Refusal(line_no, "contribution_years_invalid", f"{years!r} is not 0–80 years")
-    tags = tuple(sorted({t.strip() for t in (csvfile.text(row, "tags") or "").split(";") if t}))
+    cells = (csvfile.text(row, "tags") or "").split(";")
+    tags = tuple(sorted({t.strip() for t in cells if t.strip()}))
+    if unknown := unknown_tags(tags):
+        return Refusal(
+            line_no, "tag_unknown", f"not identity tags: {', '.join(unknown)} (see identity-tags)"
+        )
     flags = {f: _yes(csvfile.text(row, f), default=f == "local_hukou") for f in FLAGS}
     tier = csvfile.text(row, "tier")
     return Line(line_no, number, name, unit, tags, flags, int(years), tier)

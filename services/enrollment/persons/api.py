@@ -10,17 +10,25 @@ from fastapi.responses import Response
 
 from libs.common.deps import CurrentUser, PiiVaultDep, UnitOfWorkDep
 from libs.common.identifiers import UnitCode
+from services.enrollment.domain.identity_tags import IDENTITY_TAGS
 from services.enrollment.export import XLSX_RESPONSES, Format, models_xlsx
 from services.enrollment.persons import service
 from services.enrollment.persons.schemas import (
     HouseholdCreate,
     HouseholdRead,
+    IdentityTagRead,
     PersonCreate,
     PersonRead,
     PersonSearch,
 )
 
 router = APIRouter(tags=["persons"])
+
+
+@router.get("/identity-tags", response_model=list[IdentityTagRead])
+async def get_identity_tags(user: CurrentUser) -> list[IdentityTagRead]:
+    """The identity categories (身份类别) persons, quotes and rosters may name."""
+    return [IdentityTagRead(code=code, name=name) for code, name in IDENTITY_TAGS.items()]
 
 
 @router.post("/households", response_model=HouseholdRead, status_code=status.HTTP_201_CREATED)

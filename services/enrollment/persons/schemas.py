@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from libs.common.identifiers import ResidentId, UnitCode
+from services.enrollment.domain.identity_tags import IdentityTag
 
 Tag = str
 
@@ -43,7 +45,11 @@ class PersonCreate(BaseModel):
     name: str = Field(min_length=1, max_length=64)
     household_id: uuid.UUID | None = Field(None, description="Household; gives the unit")
     unit_code: UnitCode | None = Field(None, description="Village, when no household is given")
-    tags: list[str] = Field(default_factory=list, max_length=32, description="Identity categories")
+    tags: list[Annotated[str, IdentityTag]] = Field(
+        default_factory=list,
+        max_length=32,
+        description="Identity categories (身份类别), from `GET /v1/identity-tags`",
+    )
     student: bool = False
     in_employee_scheme: bool = False
     local_hukou: bool = True
@@ -83,3 +89,10 @@ class PersonRead(BaseModel):
 
 
 HouseholdRead.model_rebuild()
+
+
+class IdentityTagRead(BaseModel):
+    """An identity category a person can carry, as subsidy rules name it."""
+
+    code: str
+    name: str

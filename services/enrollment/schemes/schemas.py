@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from libs.common.identifiers import ResidentId
+from services.enrollment.domain.identity_tags import IdentityTag
 
 Code = str
 
@@ -76,7 +77,11 @@ class QuoteRequest(BaseModel):
     resident_id: ResidentId | None = None
     birth_date: date | None = None
     sex: Literal["male", "female"] | None = None
-    tags: list[str] = Field(default_factory=list, max_length=32)
+    tags: list[Annotated[str, IdentityTag]] = Field(
+        default_factory=list,
+        max_length=32,
+        description="Identity categories (身份类别), from `GET /v1/identity-tags`",
+    )
     student: bool = False
     in_employee_scheme: bool = False
     local_hukou: bool = True

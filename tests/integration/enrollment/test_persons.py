@@ -84,6 +84,24 @@ async def test_a_bad_resident_id_is_422_with_a_pointer_and_writes_nothing(client
     assert await count(client, Person) == 0
 
 
+async def test_a_tag_outside_the_identity_categories_is_422_and_writes_nothing(client):
+    response = await register(client, tags=["dibao", "dibao "])  # a stray space
+    assert response.status_code == 422 and response.headers["content-type"] == PROBLEM
+    errors = response.json()["errors"]
+    assert [(e["pointer"], e["field"]) for e in errors] == [("#/body/tags/1", "tags.1")]
+    assert "'dibao ' is not an identity tag" in errors[0]["detail"]
+    assert await count(client, Person) == 0
+    assert (await registered(client, tags=["dibao"]))["tags"] == ["dibao"]
+
+
+async def test_the_identity_categories_are_listed_with_their_names(client):
+    response = await client.get("/v1/identity-tags", headers=CLERK)
+    assert response.status_code == 200, response.text
+    names = {tag["code"]: tag["name"] for tag in response.json()}
+    assert names["dibao"] == "低保对象" and names["heroic_dependant"].startswith("见义勇为")
+    assert (await client.get("/v1/identity-tags")).status_code == 401
+
+
 async def test_the_number_is_stored_encrypted_and_found_by_search(client):
     body = await registered(client)
     async with client.runtime.engine.connect() as conn:

@@ -74,6 +74,20 @@ async def test_a_roster_registers_and_enrolls_each_line_and_refuses_the_bad(clie
     assert live[VILLAGE].enrolled == 5
 
 
+async def test_a_line_with_a_misspelt_identity_tag_is_refused(client_for):
+    client = await client_for("enrollment")
+    await prepare_region(client)
+    data = roster([(1, VILLAGE)], tags="dibao; 60plus").decode()
+    data += roster([(2, VILLAGE)], tags="dibao;  ").decode().split("\n", 1)[1]
+    report = (await post_roster(client, data.encode())).json()
+    assert (report["enrolled"], report["rejected"]) == (1, 1), report
+    [refused] = report["refused"]
+    assert (refused["line_no"], refused["reason_code"]) == (2, "tag_unknown")
+    assert "60plus" in refused["detail"]
+    async with client.runtime.engine.connect() as conn:
+        assert list(await conn.scalars(select(Person.tags))) == [["dibao"]]
+
+
 async def test_the_same_roster_again_enrolls_nobody_twice(client_for):
     client = await client_for("enrollment")
     await prepare_region(client)

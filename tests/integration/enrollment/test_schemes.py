@@ -17,6 +17,7 @@ from services.demo import DISTRICT
 from services.enrollment.models import SchemeYear
 from tests.conftest import bearer
 from tests.support.enrollment import ADMIN, SCHEME, YEAR, prepare_region, resident_id
+from tests.support.enrollment_api import problem
 
 PROBLEM = "application/problem+json"
 READER = bearer(["grid_member"], "320115101001")
@@ -100,11 +101,28 @@ async def test_overrides_replace_template_values(client):
     assert response.json()["name"] == "试点" and response.json()["policy"]["version"] == 3
 
 
+def subsidy(tag: str) -> dict[str, Any]:
+    """Overrides giving variant B a single subsidy category, for the identity `tag`."""
+    category = {"code": "x", "name": "x", "source": "x", "covers_tier": "tier1"}
+    category |= {"criteria": [{"tags": [tag]}], "shares": [{"payer": "county", "fraction": 1}]}
+    return {"subsidies": [category]}
+
+
+async def test_an_offer_may_name_only_identity_tags(client):
+    body = {"template": "resident_medical/variant-b", "overrides": subsidy("dibao")}
+    response = await client.put(f"/v1/schemes/{SCHEME}/years/2030", json=body, headers=ADMIN)
+    assert response.status_code == 200, response.text
+    body["overrides"] = subsidy("dibao_")
+    response = await client.put(f"/v1/schemes/{SCHEME}/years/2031", json=body, headers=ADMIN)
+    assert "dibao_" in problem(response, 422)["detail"]
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
         ({"template": "resident_medical/nowhere"}, "template"),
         ({"template": "resident_pension/default", "overrides": {"tiers": "x"}}, "overrides"),
+        ({"template": "resident_medical/variant-b", "overrides": subsidy("dibao_")}, "overrides"),
     ],
 )
 async def test_a_bad_offer_is_422_naming_the_field_and_writes_nothing(client, body, field):

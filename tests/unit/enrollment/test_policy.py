@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from services.enrollment.domain.errors import PolicyError
+from services.enrollment.domain.identity_tags import IDENTITY_TAGS
 from services.enrollment.domain.policy import (
     PayerShare,
     current_policy,
@@ -90,3 +91,29 @@ def test_payer_share_needs_exactly_one_of_fraction_or_amount():
         PayerShare(payer="city", fraction=Decimal("0.5"), amount=Decimal("1"))
     with pytest.raises(ValueError):
         PayerShare(payer="city", fraction=0.5)
+
+
+SUBSIDY = """
+[[subsidies]]
+code = "s"
+name = "s"
+source = "s"
+covers_tier = "t"
+criteria = [{{ tags = ["{tag}"] }}]
+shares = [{{ payer = "county", fraction = 1 }}]
+"""
+
+
+def test_a_subsidy_names_only_identity_tags(tmp_path):
+    path = write(tmp_path)
+    base = path.read_text()
+    path.write_text(base + SUBSIDY.format(tag="dibao"), encoding="utf-8")
+    assert load_policy(path).subsidies[0].criteria[0].tags == {"dibao"}
+    path.write_text(base + SUBSIDY.format(tag="di_bao"), encoding="utf-8")
+    with pytest.raises(PolicyError, match="di_bao"):
+        load_policy(path)
+
+
+def test_every_tag_the_shipped_policies_name_is_an_identity_tag():
+    named = {t for p in POLICIES.values() for s in p.subsidies for c in s.criteria for t in c.tags}
+    assert named == set(IDENTITY_TAGS), "and no identity tag that no policy uses"
