@@ -5,13 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from libs.common.identifiers import CreditCode, UnitCode
-
-Yuan = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+from services.enrollment.money import Yuan, YuanOrZero
 
 
 class ArrearsCreate(BaseModel):
@@ -24,8 +22,8 @@ class ArrearsCreate(BaseModel):
     scheme_code: str = Field(min_length=1, max_length=64)
     year: int = Field(ge=2000, le=2100)
     period: str = Field(min_length=1, max_length=16, examples=["2025-06"])
-    due: Yuan
-    paid: Yuan = Decimal("0.00")
+    due: YuanOrZero
+    paid: YuanOrZero = Decimal("0.00")
     due_date: date
     assessed_on: date | None = Field(None, description="Day of assessment (default today)")
 
@@ -35,7 +33,7 @@ class ArrearsPayment(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    amount: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+    amount: Yuan
     paid_on: date | None = Field(None, description="Day of payment (default today)")
 
 
@@ -78,7 +76,7 @@ class BaseAuditRequest(BaseModel):
     unit_code: UnitCode
     scheme_code: str = Field(min_length=1, max_length=64)
     year: int = Field(ge=2000, le=2100)
-    declared_base: Yuan
+    declared_base: YuanOrZero
 
 
 class BaseAuditRead(BaseModel):

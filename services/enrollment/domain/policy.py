@@ -32,8 +32,9 @@ ShareRounding = Literal["truncate", "half_up"]
 PolicyKey = tuple[str, str, int, int]
 
 
-def _refuse_float(value: Any) -> Any:
-    # A float has already lost the exact amount; policy files are parsed with Decimal floats.
+def refuse_float(value: Any) -> Any:
+    """Refuse a float: it has already lost the exact amount (policy files are parsed with
+    Decimal floats, requests carry decimal strings)."""
     if isinstance(value, float):
         raise ValueError("use a decimal string or integer, never a float")
     return value
@@ -45,8 +46,8 @@ def _month_day(value: str) -> str:
     return value
 
 
-Money = Annotated[Decimal, BeforeValidator(_refuse_float), Field(ge=0, decimal_places=2)]
-Fraction = Annotated[Decimal, BeforeValidator(_refuse_float), Field(gt=0, le=1)]
+Money = Annotated[Decimal, BeforeValidator(refuse_float), Field(ge=0, decimal_places=2)]
+Fraction = Annotated[Decimal, BeforeValidator(refuse_float), Field(gt=0, le=1)]
 MonthDay = Annotated[str, Field(pattern=r"^\d{2}-\d{2}$"), AfterValidator(_month_day)]
 
 
@@ -181,7 +182,7 @@ class Retirement(_Frozen):
 class EnterpriseRules(_Frozen):
     """Enterprise arrears: late-fee daily rate, deferral, minimum contribution base."""
 
-    late_fee_daily_rate: Annotated[Decimal, BeforeValidator(_refuse_float), Field(ge=0, lt=1)]
+    late_fee_daily_rate: Annotated[Decimal, BeforeValidator(refuse_float), Field(ge=0, lt=1)]
     defer_late_fees_during_campaign: bool = True
     minimum_contribution_base: Money
 

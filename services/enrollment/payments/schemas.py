@@ -10,8 +10,8 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from libs.common.identifiers import ResidentId, UnitCode
+from services.enrollment.money import Yuan
 
-Yuan = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2, examples=["320.00"])]
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
 Outcome = Literal["recorded", "duplicate", "reversed", "deposited", "suspense", "returned"]
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
-TaskAmount = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+from services.enrollment.money import YuanOrZero
+
+TaskAmount = YuanOrZero
+"""Persons or yuan, as the scheme-year's tasks count."""
 
 
 class TaskPut(BaseModel):

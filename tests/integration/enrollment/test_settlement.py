@@ -221,3 +221,13 @@ async def test_money_deposited_before_it_was_paid_is_refused(client):
     response = await pay(client, 1, deposited_at="2026-10-01T10:00:00+08:00")
     assert problem(response, 422, "deposited_before_paid")["field"] == "deposited_at"
     assert await rows(client, Payment) == 0 and await rows(client, Delivery) == 0
+
+
+@pytest.mark.parametrize("amount", [320.5, 0.1 + 0.2])
+async def test_an_amount_sent_as_a_json_float_is_refused(client, amount):
+    await enroll(client, 1)
+    body = problem(await pay(client, 1, amount=amount), 422)
+    [error] = body["errors"]
+    assert error["field"] == "amount" and "never a float" in error["detail"]
+    assert await rows(client, Payment) == 0
+    assert (await pay(client, 1, amount=320)).status_code == 201, "a whole number is exact"
