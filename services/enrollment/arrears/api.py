@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 
 from libs.common.deps import CurrentUser, UnitOfWorkDep
-from libs.common.identifiers import UnitCode
+from libs.common.identifiers import CreditCode, UnitCode
 from services.enrollment.arrears import service
 from services.enrollment.arrears.schemas import (
     ArrearsCreate,
@@ -43,10 +43,19 @@ async def list_arrears(
     user: CurrentUser,
     uow: UnitOfWorkDep,
     status: Annotated[Literal["open", "cleared"] | None, Query()] = None,
+    credit_code: Annotated[CreditCode | None, Query(description="One enterprise only")] = None,
+    period: Annotated[
+        str | None, Query(min_length=1, max_length=16, description="One period only, e.g. 2025-06")
+    ] = None,
+    deferred_fee: Annotated[
+        bool | None, Query(description="Only those with (true) or without (false) a deferred fee")
+    ] = None,
     format: Format = "json",
 ) -> list[ArrearsRead] | Response:
-    """Arrears in a unit's subtree, as JSON or .xlsx."""
-    rows = await service.list_arrears(uow, user, unit_code, status)
+    """Arrears in a unit's subtree, as JSON or .xlsx: by status, enterprise, period, and
+    whether a late fee deferred during the campaign is still to be paid after it."""
+    found = service.ArrearsFilter(status, credit_code, period, deferred_fee)
+    rows = await service.list_arrears(uow, user, unit_code, found)
     if format == "xlsx":
         return models_xlsx(f"arrears-{unit_code}", ArrearsRead, rows)
     return rows

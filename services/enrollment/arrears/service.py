@@ -4,6 +4,7 @@ campaign), clear, list, and audit a declared contribution base."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -118,19 +119,32 @@ async def pay(
     return _read(row)
 
 
+@dataclass(frozen=True)
+class ArrearsFilter:
+    """Which arrears a list shows; None leaves a criterion out."""
+
+    status: str | None = None
+    credit_code: str | None = None
+    period: str | None = None
+    deferred_fee: bool | None = None
+
+
 async def list_arrears(
-    uow: UnitOfWork, user: Principal, unit_code: str, status: str | None = None
+    uow: UnitOfWork, user: Principal, unit_code: str, only: ArrearsFilter = ArrearsFilter()
 ) -> list[ArrearsRead]:
     """Arrears in a unit's subtree (403 outside the caller's jurisdiction)."""
     access.require(user, access.READERS, unit_code)
-    query = select(EnterpriseArrears).where(
-        EnterpriseArrears.unit_code.startswith(identifiers.unit_prefix(unit_code))
-    )
-    if status is not None:
-        query = query.where(EnterpriseArrears.status == status)
-    rows = await uow.session.scalars(
-        query.order_by(EnterpriseArrears.credit_code, EnterpriseArrears.period)
-    )
+    A = EnterpriseArrears
+    query = select(A).where(A.unit_code.startswith(identifiers.unit_prefix(unit_code)))
+    if only.status is not None:
+        query = query.where(A.status == only.status)
+    if only.credit_code is not None:
+        query = query.where(A.credit_code == only.credit_code)
+    if only.period is not None:
+        query = query.where(A.period == only.period)
+    if only.deferred_fee is not None:
+        query = query.where((A.late_fee_deferred > 0) == only.deferred_fee)
+    rows = await uow.session.scalars(query.order_by(A.credit_code, A.period))
     return [_read(r) for r in rows]
 
 

@@ -322,6 +322,30 @@ async def test_listing_and_paying_follow_the_jurisdiction(client):
     assert open_only.json() == []
 
 
+async def test_arrears_list_by_enterprise_period_and_deferred_fee(client):
+    may = await assess(client)
+    june = await assess(client, period="2025-06", due_date="2025-06-30")
+    other = await assess(client, credit_code=credit_code(2))
+    assert (await pay(client, june["id"], "10000.00", "2025-07-15")).status_code == 200
+
+    async def listed(**params: Any) -> set[str]:
+        query = {"unit_code": TOWN} | params
+        response = await client.get("/v1/arrears", params=query, headers=OFFICER)
+        assert response.status_code == 200, response.text
+        return {a["id"] for a in response.json()}
+
+    assert await listed(credit_code=credit_code(1)) == {may["id"], june["id"]}
+    assert await listed(period="2025-05") == {may["id"], other["id"]}
+    assert await listed(credit_code=credit_code(1), period="2025-05") == {may["id"]}
+    # June was cleared in the campaign with its late fee deferred, not waived: still owed.
+    assert await listed(deferred_fee="true") == {june["id"]}
+    assert await listed(deferred_fee="false") == {may["id"], other["id"]}
+    bad = await client.get(
+        "/v1/arrears", params={"unit_code": TOWN, "credit_code": "x"}, headers=OFFICER
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "credit_code"
+
+
 async def test_arrears_export_to_xlsx(client):
     await assess(client, paid="6000.00")
     params = {"unit_code": TOWN, "format": "xlsx"}
