@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from libs.common.deps import CurrentUser, Now, PiiVaultDep, RuntimeDep, UnitOfWorkDep
 from libs.common.identifiers import UnitCode
@@ -20,6 +20,7 @@ from services.enrollment.enrollments.schemas import (
     TransitionRequest,
     WindowClosed,
 )
+from services.enrollment.export import XLSX_RESPONSES, Format, models_xlsx
 
 router = APIRouter(tags=["enrollments"])
 
@@ -48,7 +49,7 @@ async def post_roster(
     return roster_read(report)
 
 
-@router.get("/enrollments", response_model=list[EnrollmentRead])
+@router.get("/enrollments", response_model=list[EnrollmentRead], responses=XLSX_RESPONSES)
 async def list_enrollments(
     unit_code: Annotated[UnitCode, Query()],
     scheme_code: str,
@@ -56,9 +57,14 @@ async def list_enrollments(
     user: CurrentUser,
     uow: UnitOfWorkDep,
     state: EnrollmentState | None = None,
-) -> list[EnrollmentRead]:
-    """Enrollments of a scheme-year in a unit's subtree, optionally in one state."""
-    return await service.list_enrollments(uow, user, unit_code, scheme_code, year, state)
+    format: Format = "json",
+) -> list[EnrollmentRead] | Response:
+    """Enrollments of a scheme-year in a unit's subtree, optionally in one state, as JSON
+    or .xlsx."""
+    rows = await service.list_enrollments(uow, user, unit_code, scheme_code, year, state)
+    if format == "xlsx":
+        return models_xlsx(f"enrollments-{scheme_code}-{year}-{unit_code}", EnrollmentRead, rows)
+    return rows
 
 
 @router.get("/enrollments/{enrollment_id}", response_model=EnrollmentRead)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
@@ -22,7 +23,7 @@ from libs.common.deps import (
 )
 from libs.common.identifiers import UnitCode
 from services.enrollment import access
-from services.enrollment.export import Format, models_xlsx
+from services.enrollment.export import XLSX_RESPONSES, Format, models_xlsx
 from services.enrollment.payments import files, service, suspense, webhook
 from services.enrollment.payments.notices import Notice, OutcomeKind
 from services.enrollment.payments.schemas import (
@@ -138,6 +139,24 @@ async def post_payment_file(
     return await files.delivery_report(uow, opened.delivery_id, partner_id, "rejected")
 
 
+@router.get("/partner/deliveries", response_model=list[DeliveryRead], tags=["bank files"])
+async def list_partner_deliveries(
+    partner: PartnerCaller,
+    uow: UnitOfWorkDep,
+    channel: Annotated[
+        Literal["rest", "topic", "file"] | None, Query(description="Only one way in")
+    ] = None,
+    before: Annotated[
+        datetime | None, Query(description="Only those received before (the next page)")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[DeliveryRead]:
+    """Your deliveries, newest first, with their counts (read one for its lines); page
+    with `before` set to the last one's `received_at`."""
+    assert partner.partner_id is not None
+    return await files.partner_deliveries(uow, partner.partner_id, channel, before, limit)
+
+
 @router.get("/partner/deliveries/{delivery_id}", response_model=DeliveryRead, tags=["bank files"])
 async def get_partner_delivery(
     delivery_id: uuid.UUID, partner: PartnerCaller, uow: UnitOfWorkDep, outcome: Outcome = None
@@ -162,12 +181,24 @@ async def get_delivery(
     return report
 
 
-@router.get("/payments/suspense", response_model=list[PaymentRead], tags=["suspense"])
+@router.get(
+    "/payments/suspense",
+    response_model=list[PaymentRead],
+    tags=["suspense"],
+    responses=XLSX_RESPONSES,
+)
 async def list_suspense(
-    unit_code: Annotated[UnitCode, Query()], user: CurrentUser, uow: UnitOfWorkDep
-) -> list[PaymentRead]:
-    """Payments that matched no enrollment, waiting for a clerk, in a unit's subtree."""
-    return await suspense.list_suspense(uow, user, unit_code)
+    unit_code: Annotated[UnitCode, Query()],
+    user: CurrentUser,
+    uow: UnitOfWorkDep,
+    format: Format = "json",
+) -> list[PaymentRead] | Response:
+    """Payments that matched no enrollment, waiting for a clerk, in a unit's subtree, as
+    JSON or .xlsx."""
+    rows = await suspense.list_suspense(uow, user, unit_code)
+    if format == "xlsx":
+        return models_xlsx(f"suspense-{unit_code}", PaymentRead, rows)
+    return rows
 
 
 @router.post(

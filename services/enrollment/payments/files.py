@@ -349,6 +349,19 @@ async def delivery_report(
     return report
 
 
+async def partner_deliveries(
+    uow: UnitOfWork, partner_id: str, channel: str | None, before: datetime | None, limit: int
+) -> list[DeliveryRead]:
+    """A partner's own deliveries, newest first, without their lines."""
+    query = select(Delivery).where(Delivery.partner_id == partner_id)
+    if channel is not None:
+        query = query.where(Delivery.channel == channel)
+    if before is not None:
+        query = query.where(Delivery.received_at < before)
+    found = await uow.session.scalars(query.order_by(Delivery.received_at.desc()).limit(limit))
+    return [DeliveryRead.model_validate(d) for d in found]
+
+
 async def _earlier(session: AsyncSession, delivery: Delivery) -> uuid.UUID | None:
     found = await session.scalar(
         select(Delivery.id)

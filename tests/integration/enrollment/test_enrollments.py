@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from services.enrollment.enrollments.schemas import EnrollmentRead
 from services.enrollment.models import Enrollment, EnrollmentTransition
 from services.enrollment.targets.models import UnitProgress
 from tests.conftest import bearer
@@ -37,6 +38,7 @@ from tests.support.enrollment_api import (
     register,
     reverse,
     rows,
+    sheet,
 )
 
 WINDOW_END = date(2026, 12, 31)
@@ -165,6 +167,17 @@ async def test_the_list_filters_by_state_and_follows_the_jurisdiction(client):
         response = await client.get("/v1/enrollments", params=query, headers=ADMIN)
         field = "state" if "state" in bad else "unit_code"
         assert problem(response, 422)["errors"][0]["pointer"] == f"#/query/{field}"
+
+
+async def test_the_list_downloads_as_a_workbook(client):
+    made = await enroll(client, 1)
+    assert (await pay(client, 1)).status_code == 201
+    query = {"unit_code": VILLAGE, "scheme_code": SCHEME, "year": YEAR, "format": "xlsx"}
+    header, *lines = sheet(await client.get("/v1/enrollments", params=query, headers=CLERK))
+    assert header == tuple(EnrollmentRead.model_fields)
+    [line] = lines
+    row = dict(zip(header, line, strict=True))
+    assert (row["id"], row["state"], row["paid"]) == (made["id"], "paid", 320)
 
 
 async def test_an_enrollment_outside_the_jurisdiction_does_not_exist(client):

@@ -378,3 +378,33 @@ async def test_a_bank_file_confirms_the_deposits_a_tax_office_left_open(client_f
         states = await conn.scalars(select(Enrollment.state))
         assert sorted(states) == ["paid"] * 4
     assert await ledger_rows(client) == 4
+
+
+async def test_a_partner_lists_only_its_own_deliveries_newest_first(client_for):
+    client = await ready(client_for, 4)
+    first = (await post_file(client, bank_file(2))).json()
+    raw, headers = signed(notice(3))
+    assert (await client.post("/v1/partner/payments", content=raw, headers=headers)).is_success
+    second = (await post_file(client, bank_file(3, prefix="G"))).json()
+    theirs = await post_file(client, bank_file(1, prefix="H"), OTHER_PARTNER, OTHER_SECRET)
+    assert theirs.status_code == 200, theirs.text
+
+    async def listed(**params: Any) -> list[dict[str, Any]]:
+        response = await client.get(
+            "/v1/partner/deliveries", params=params, headers=partner_headers()
+        )
+        assert response.status_code == 200, response.text
+        return list(response.json())
+
+    everything = await listed()
+    assert [d["channel"] for d in everything] == ["file", "rest", "file"]
+    files_only = await listed(channel="file")
+    assert [d["id"] for d in files_only] == [second["id"], first["id"]]
+    assert (files_only[0]["lines"], files_only[0]["recorded"]) == (3, 3)
+    assert files_only[0]["outcomes"] == [], "a delivery's lines are read one delivery at a time"
+    page = await listed(channel="file", limit=1)
+    assert [d["id"] for d in page] == [second["id"]]
+    rest = await listed(channel="file", before=page[-1]["received_at"])
+    assert [d["id"] for d in rest] == [first["id"]]
+    unsigned = await client.get("/v1/partner/deliveries")
+    assert unsigned.status_code in (401, 422)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from libs.common.platform_schema import outbox
 from services.enrollment.models import EnrollmentTransition, Payment
+from services.enrollment.payments.schemas import PaymentRead
 from tests.conftest import bearer
 from tests.support.enrollment import ADMIN, SCHEME, YEAR, enroll, prepare_region
 from tests.support.enrollment_api import (
@@ -29,6 +30,7 @@ from tests.support.enrollment_api import (
     problem,
     reverse,
     rows,
+    sheet,
 )
 
 OTHER_TOWN_OFFICER = bearer(["town_officer"], "320115102000")
@@ -48,6 +50,16 @@ async def waiting(client: Any, unit: str = VILLAGE, headers: dict[str, str] = AD
     assert response.status_code == 200, response.text
     assert all(p["outcome"] == "suspense" for p in response.json())
     return [p["transaction_id"] for p in response.json()]
+
+
+async def test_the_suspense_list_downloads_as_a_workbook(client):
+    payment = await held(client, 7)
+    query = {"unit_code": VILLAGE, "format": "xlsx"}
+    header, *lines = sheet(await client.get("/v1/payments/suspense", params=query, headers=CLERK))
+    assert header == tuple(PaymentRead.model_fields)
+    [line] = lines
+    row = dict(zip(header, line, strict=True))
+    assert (row["id"], row["note"], row["amount"]) == (payment["id"], "no_enrollment", 320)
 
 
 async def held(client: Any, n: int, **changes: Any) -> dict[str, Any]:

@@ -1,7 +1,9 @@
-"""Deliveries count the deposits they confirmed.
+"""Deliveries count the deposits they confirmed, and a partner's are read newest first.
 
 A payment first delivered without its deposit date can have it confirmed by a later
-delivery of the same transaction; such a line's outcome is `deposited`.
+delivery of the same transaction; such a line's outcome is `deposited`. A partner lists
+its own deliveries newest first: the index on the partner becomes one on the partner and
+the time received (no more indexes for the webhook to write).
 
 Revision ID: 0009
 Revises: 0008
@@ -20,7 +22,11 @@ def upgrade() -> None:
     op.add_column(
         "delivery", sa.Column("deposited", sa.Integer(), nullable=False, server_default="0")
     )
+    op.drop_index("ix_delivery_partner_id", table_name="delivery")
+    op.create_index("ix_delivery_partner_received", "delivery", ["partner_id", "received_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_delivery_partner_received", table_name="delivery")
+    op.create_index("ix_delivery_partner_id", "delivery", ["partner_id"])
     op.drop_column("delivery", "deposited")
