@@ -103,7 +103,7 @@ async def test_overrides_replace_template_values(client):
 
 def subsidy(tag: str) -> dict[str, Any]:
     """Overrides giving variant B a single subsidy category, for the identity `tag`."""
-    category = {"code": "x", "name": "x", "source": "x", "covers_tier": "tier1"}
+    category: dict[str, Any] = {"code": "x", "name": "x", "source": "x", "covers_tier": "tier1"}
     category |= {"criteria": [{"tags": [tag]}], "shares": [{"payer": "county", "fraction": 1}]}
     return {"subsidies": [category]}
 
