@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Numeric, String, Text, func
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Numeric, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.enrollment.base import Base
@@ -35,6 +35,8 @@ class Enrollment(Base):
     overpayment: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=ZERO)
     settlement: Mapped[str] = mapped_column(String(16), default="unpaid")
     counted: Mapped[bool] = mapped_column(default=False)
+    # Paid in full outside the window: benefits wait (variant A: 30 days after paying).
+    benefits_from: Mapped[date | None] = mapped_column(Date)
     registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -54,6 +54,11 @@ class EnrollmentRead(BaseModel):
     overpayment: Decimal
     settlement: str
     counted: bool
+    benefits_from: date | None = Field(
+        None,
+        description="When benefits start, for a person paid in full outside the window "
+        "(variant A: 30 days after paying); None: with the scheme-year",
+    )
     registered_at: datetime
 
 

@@ -109,6 +109,9 @@ async def resettle(
                 "b_overpayment": result.overpayment,
                 "b_settlement": result.status.value,
                 "b_counted": result.counts_toward_target,
+                "b_benefits_from": result.quote.benefits_start
+                if result.status is SettlementStatus.COMPLETE
+                else None,
                 "b_at": now,
             }
         )
@@ -200,13 +203,13 @@ _SETTLED = text(
     UPDATE enrollment AS e
     SET state = v.state, due = v.due, paid = v.paid, deposited = v.deposited,
         overpayment = v.overpayment, settlement = v.settlement, counted = v.counted,
-        updated_at = v.at
+        benefits_from = v.benefits_from, updated_at = v.at
     FROM unnest(
         CAST(:id AS uuid[]), CAST(:state AS text[]), CAST(:due AS numeric[]),
         CAST(:paid AS numeric[]), CAST(:deposited AS numeric[]),
         CAST(:overpayment AS numeric[]), CAST(:settlement AS text[]),
-        CAST(:counted AS boolean[]), CAST(:at AS timestamptz[])
-    ) AS v(id, state, due, paid, deposited, overpayment, settlement, counted, at)
+        CAST(:counted AS boolean[]), CAST(:benefits_from AS date[]), CAST(:at AS timestamptz[])
+    ) AS v(id, state, due, paid, deposited, overpayment, settlement, counted, benefits_from, at)
     WHERE e.id = v.id
     """
 )
@@ -232,5 +235,6 @@ _UPDATED = (
     "overpayment",
     "settlement",
     "counted",
+    "benefits_from",
     "at",
 )

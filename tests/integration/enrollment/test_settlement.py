@@ -86,6 +86,7 @@ async def test_an_overpayment_completes_the_person_and_is_recorded_for_refund(cl
     assert money(after["paid"]) == money("500.00")
     assert money(after["overpayment"]) == money("180.00")
     assert await completed(client) == 1
+    assert after["benefits_from"] is None, "paid in the window: with the scheme-year"
 
 
 async def test_a_payment_not_yet_deposited_does_not_complete_the_person(client):
@@ -118,6 +119,7 @@ async def test_a_late_payment_owes_the_full_premium(client):
     assert amounts(after) == (money("900.00"), money("900.00"), 0, 0)
     assert after["counted"] is False and await completed(client) == 0
     assert await completes(client) == [False, True]
+    assert after["benefits_from"] == "2027-02-04", "30 days after paying on Jan 5"
 
 
 async def test_a_late_full_premium_settles_arrears_after_the_window(client):

@@ -1,9 +1,12 @@
-"""Deliveries count the deposits they confirmed, and a partner's are read newest first.
+"""Deliveries count the deposits they confirmed, a partner's are read newest first, and an
+enrollment says when its benefits start.
 
 A payment first delivered without its deposit date can have it confirmed by a later
 delivery of the same transaction; such a line's outcome is `deposited`. A partner lists
 its own deliveries newest first: the index on the partner becomes one on the partner and
-the time received (no more indexes for the webhook to write).
+the time received (no more indexes for the webhook to write). A person who completes
+payment outside the window waits for benefits (variant A: 30 days after paying):
+`enrollment.benefits_from`.
 
 Revision ID: 0009
 Revises: 0008
@@ -24,9 +27,11 @@ def upgrade() -> None:
     )
     op.drop_index("ix_delivery_partner_id", table_name="delivery")
     op.create_index("ix_delivery_partner_received", "delivery", ["partner_id", "received_at"])
+    op.add_column("enrollment", sa.Column("benefits_from", sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("enrollment", "benefits_from")
     op.drop_index("ix_delivery_partner_received", table_name="delivery")
     op.create_index("ix_delivery_partner_id", "delivery", ["partner_id"])
     op.drop_column("delivery", "deposited")
