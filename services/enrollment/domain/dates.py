@@ -90,6 +90,13 @@ def phase_on(policy: SchemePolicy, day: date) -> Phase | None:
     return None
 
 
+def campaign_phase(policy: SchemePolicy, day: date) -> str | None:
+    """The name of the campaign phase `day` falls in; None outside every phase or without
+    a window."""
+    phase = phase_on(policy, day) if policy.window is not None else None
+    return phase.name if phase is not None else None
+
+
 def _window(policy: SchemePolicy) -> Window:
     if policy.window is None:
         raise PolicyError(f"{policy.scheme_code} has no collection window")

@@ -131,6 +131,9 @@ class QuoteRead(BaseModel):
     subsidy_category: str | None
     total: DecidedAmount
     within_window: bool
+    phase: str | None = Field(
+        None, description="The collection campaign's phase on the day paid, per the policy"
+    )
     benefits_start: date | None
     benefits_rule: Rule
     eligibility: EligibilityRead

@@ -15,7 +15,7 @@ from libs.common.auth import Principal, Role
 from libs.common.db import UnitOfWork
 from libs.common.errors import NotFound, RuleViolation
 from services.enrollment import access
-from services.enrollment.domain.dates import local_date
+from services.enrollment.domain.dates import campaign_phase, local_date
 from services.enrollment.domain.eligibility import decide_eligibility
 from services.enrollment.domain.facts import PersonFacts, Sex
 from services.enrollment.domain.policy import PolicyKey, SchemePolicy, load_default_policies
@@ -176,12 +176,16 @@ async def quote(
     facts = facts_of_request(body)
     at = body.paid_at or datetime.now(UTC)
     eligibility = decide_eligibility(policy, facts, local_date(at))
+    phase = campaign_phase(policy, local_date(at))
     if policy.contribution_basis == "wage_base":
         wage_base = quote_wage_base(policy, facts, at)
-        return wage_base_read(code, year, wage_base, eligibility.eligible, eligibility.reason, at)
+        read = wage_base_read(code, year, wage_base, eligibility.eligible, eligibility.reason, at)
+        read.phase = phase
+        return read
     with domain_rules("tier"):
         premium = quote_premium(policy, facts, at, body.tier)
     read = quote_read(code, year, premium, eligibility.eligible, eligibility.reason, at)
+    read.phase = phase
     if policy.retirement is not None:
         read.retirement = retirement_read(decide_retirement(policy, facts, local_date(at)))
     return read

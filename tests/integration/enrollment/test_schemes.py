@@ -443,3 +443,18 @@ async def test_contribution_years_cannot_be_negative(client):
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == "#/body/contribution_years"
+
+
+@pytest.mark.parametrize(
+    ("scheme", "paid_at", "phase"),
+    [
+        (PENSION, IN_PENSION, "enrollment 参保阶段"),
+        (PENSION, "2027-01-15T10:00:00+08:00", "preparation 准备阶段"),
+        (PENSION, "2027-11-01T10:00:00+08:00", None),
+        (EMPLOYEE, IN_EMPLOYEE, "collection 集中征缴"),
+        (SCHEME, IN_A, None),  # variant A names no phases
+    ],
+)
+async def test_a_quote_names_the_campaign_phase_of_its_day(client, scheme, paid_at, phase):
+    facts = {"birth_date": "1980-01-01", "sex": "male", "paid_at": paid_at}
+    assert (await quote(client, scheme, **facts))["phase"] == phase
