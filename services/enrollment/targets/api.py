@@ -49,6 +49,20 @@ async def put_task(
     return await service.set_task(uow, user, scheme_code, year, unit_code, body)
 
 
+@router.get("/targets/{scheme_code}/{year}", response_model=list[TaskRead], responses=XLSX)
+async def get_tasks(
+    scheme_code: str,
+    year: int,
+    unit_code: Unit,
+    user: CurrentUser,
+    uow: UnitOfWorkDep,
+    format: Format = "json",
+) -> list[TaskRead] | Response:
+    """The tasks set in a unit's subtree (itself included): each unit's, by whom and when."""
+    tasks = await service.tasks(uow, user, scheme_code, year, unit_code)
+    return _out(format, f"tasks-{scheme_code}-{year}-{unit_code}", tasks, TaskRead, tasks)
+
+
 @router.get("/progress/{scheme_code}/{year}", response_model=ProgressReport, responses=XLSX)
 async def get_progress(
     scheme_code: str,

@@ -69,6 +69,24 @@ async def set_task(
     return TaskRead.model_validate(values)
 
 
+async def tasks(
+    uow: UnitOfWork, user: Principal, scheme: str, year: int, unit_code: str
+) -> list[TaskRead]:
+    """The tasks set for a unit and every unit in its subtree, in unit order."""
+    access.require(user, access.READERS, unit_code)
+    await schemes.require_scheme_year(uow.session, scheme, year)
+    rows = await uow.session.scalars(
+        select(Task)
+        .where(
+            Task.scheme_code == scheme,
+            Task.year == year,
+            Task.unit_code.startswith(identifiers.unit_prefix(unit_code)),
+        )
+        .order_by(Task.unit_code)
+    )
+    return [TaskRead.model_validate(row) for row in rows]
+
+
 async def progress_report(
     uow: UnitOfWork, user: Principal, scheme: str, year: int, unit_code: str
 ) -> ProgressReport:

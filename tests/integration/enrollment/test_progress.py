@@ -12,6 +12,7 @@ from sqlalchemy import select
 from libs.common.platform_schema import outbox
 from services.enrollment.targets import progress, tally
 from services.enrollment.targets.models import Task
+from services.enrollment.targets.schemas import TaskRead
 from tests.conftest import bearer, signed
 from tests.support.enrollment import (
     ADMIN,
@@ -24,7 +25,7 @@ from tests.support.enrollment import (
     notice,
     prepare_region,
 )
-from tests.support.enrollment_api import problem, rows
+from tests.support.enrollment_api import problem, rows, sheet
 
 VILLAGE, OTHER_VILLAGE = "320115101001", "320115101002"
 TOWN, DISTRICT = "320115101000", "320115000000"
@@ -166,6 +167,31 @@ async def test_a_task_set_above_gives_the_effective_task_of_every_level(client_f
     assert Decimal(rows[VILLAGE]["task"]) == 10
     tasks = {e["unit_code"]: e["task"] for e in await progress_events(client)}
     assert tasks[TOWN] == "25.00"
+
+
+async def test_the_tasks_set_below_a_unit_say_who_set_them(client_for):
+    client = await client_for("enrollment")
+    await prepare_region(client)
+    town = bearer(["town_officer"], TOWN, subject="秣陵街道-王")
+    for unit, task, headers in ((TOWN, 30, ADMIN), (VILLAGE, 10, town), (OTHER_VILLAGE, 20, town)):
+        path = f"/v1/targets/{SCHEME}/{YEAR}/{unit}"
+        assert (await client.put(path, json={"task": task}, headers=headers)).is_success
+
+    async def tasks(unit: str, headers: dict[str, str] = ADMIN, **params: Any) -> Any:
+        query = {"unit_code": unit} | params
+        return await client.get(f"/v1/targets/{SCHEME}/{YEAR}", params=query, headers=headers)
+
+    listed = (await tasks(TOWN, town)).json()
+    assert [(t["unit_code"], Decimal(t["task"]), t["set_by"]) for t in listed] == [
+        (TOWN, 30, "tester"),
+        (VILLAGE, 10, "秣陵街道-王"),
+        (OTHER_VILLAGE, 20, "秣陵街道-王"),
+    ]
+    assert all(t["set_at"] and t["kind"] == "persons" for t in listed)
+    assert [t["unit_code"] for t in (await tasks(VILLAGE)).json()] == [VILLAGE]
+    header, *lines = sheet(await tasks(DISTRICT, format="xlsx"))
+    assert header == tuple(TaskRead.model_fields) and len(lines) == 3
+    problem(await tasks(DISTRICT, town), 403)
 
 
 @pytest.mark.parametrize(
