@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from libs.common.db import UnitOfWork, among, bulk_insert, table_of
 from libs.common.events.envelope import Event
@@ -29,6 +29,7 @@ from services.enrollment.domain.lifecycle import (
 from services.enrollment.domain.lifecycle import EnrollmentState as S
 from services.enrollment.domain.payments import Payment as Entry
 from services.enrollment.domain.payments import SettlementStatus, settle
+from services.enrollment.domain.premiums import quote_premium
 from services.enrollment.enrollments import audit
 from services.enrollment.enrollments.models import Enrollment, EnrollmentTransition
 from services.enrollment.payments.models import Payment
@@ -109,6 +110,7 @@ async def resettle(
                 "b_overpayment": result.overpayment,
                 "b_settlement": result.status.value,
                 "b_counted": result.counts_toward_target,
+                "b_subsidy_category": result.quote.category,
                 "b_benefits_from": result.quote.benefits_start
                 if result.status is SettlementStatus.COMPLETE
                 else None,
@@ -126,6 +128,56 @@ async def resettle(
         )
     await _write(uow, updates, trails)
     return out
+
+
+async def resettle_person(uow: UnitOfWork, person_id: uuid.UUID, actor: str, now: datetime) -> None:
+    """Settle again every live enrollment of a person whose facts changed: one with
+    payments is settled as a payment would (its moves audited and announced, its unit's
+    progress moved); one without is quoted again as at enrollment (due, tier, category)."""
+    live = (
+        await uow.session.execute(
+            select(E.c.id, E.c.scheme_code, E.c.year, E.c.tier).where(
+                E.c.person_id == person_id,
+                E.c.state.notin_([*tally.EXCLUDED_STATES, "prospect"]),
+            )
+        )
+    ).all()
+    paying = (
+        set(
+            await uow.session.scalars(
+                select(L.c.enrollment_id)
+                .where(among(L.c.enrollment_id, {r.id for r in live}), L.c.status == "posted")
+                .distinct()
+            )
+        )
+        if live
+        else set()
+    )
+    events: list[Event] = []
+    shifts = tally.Shifts()
+    await resettle(uow, paying, actor, now, events, shifts)
+    await tally.apply(uow, shifts, events)
+    await uow.emit_all(events)
+    await _requote(uow, person_id, [r for r in live if r.id not in paying], now)
+
+
+async def _requote(uow: UnitOfWork, person_id: uuid.UUID, rows: list[Any], now: datetime) -> None:
+    if not rows:
+        return
+    [facts] = (await _facts(uow, {person_id})).values()
+    policies = await schemes.policies_for(uow.session, {(r.scheme_code, r.year) for r in rows})
+    for row in rows:
+        quote = quote_premium(policies[(row.scheme_code, row.year)], facts, now, row.tier)
+        await uow.session.execute(
+            update(E)
+            .where(E.c.id == row.id)
+            .values(
+                tier=quote.tier,
+                subsidy_category=quote.category,
+                due=quote.individual.amount,
+                updated_at=now,
+            )
+        )
 
 
 def _next_state(
@@ -203,13 +255,18 @@ _SETTLED = text(
     UPDATE enrollment AS e
     SET state = v.state, due = v.due, paid = v.paid, deposited = v.deposited,
         overpayment = v.overpayment, settlement = v.settlement, counted = v.counted,
-        benefits_from = v.benefits_from, updated_at = v.at
+        subsidy_category = v.subsidy_category, benefits_from = v.benefits_from,
+        updated_at = v.at
     FROM unnest(
         CAST(:id AS uuid[]), CAST(:state AS text[]), CAST(:due AS numeric[]),
         CAST(:paid AS numeric[]), CAST(:deposited AS numeric[]),
         CAST(:overpayment AS numeric[]), CAST(:settlement AS text[]),
-        CAST(:counted AS boolean[]), CAST(:benefits_from AS date[]), CAST(:at AS timestamptz[])
-    ) AS v(id, state, due, paid, deposited, overpayment, settlement, counted, benefits_from, at)
+        CAST(:counted AS boolean[]), CAST(:subsidy_category AS text[]),
+        CAST(:benefits_from AS date[]), CAST(:at AS timestamptz[])
+    ) AS v(
+        id, state, due, paid, deposited, overpayment, settlement, counted, subsidy_category,
+        benefits_from, at
+    )
     WHERE e.id = v.id
     """
 )
@@ -235,6 +292,7 @@ _UPDATED = (
     "overpayment",
     "settlement",
     "counted",
+    "subsidy_category",
     "benefits_from",
     "at",
 )

@@ -46,3 +46,6 @@ class Person(Base):
     new_nonlocal_student: Mapped[bool] = mapped_column(default=False)
     contribution_years: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # The last change of the person's facts (PATCH), and who made it.
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str | None] = mapped_column(String(128))

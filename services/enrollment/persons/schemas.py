@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -60,6 +60,24 @@ class PersonCreate(BaseModel):
     )
 
 
+class PersonUpdate(BaseModel):
+    """A change to a person's facts (only the fields given change): the enrollments of the
+    person are settled again, since tags and status decide who pays what."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=64)
+    tags: list[Annotated[str, IdentityTag]] | None = Field(
+        None, max_length=32, description="The whole new list of identity categories"
+    )
+    student: bool | None = None
+    in_employee_scheme: bool | None = None
+    local_hukou: bool | None = None
+    residence_permit: bool | None = None
+    new_nonlocal_student: bool | None = None
+    contribution_years: int | None = Field(None, ge=0, le=80)
+
+
 class PersonSearch(BaseModel):
     """Find a person by ID number (sent in the body, never in a URL)."""
 
@@ -86,6 +104,8 @@ class PersonRead(BaseModel):
     residence_permit: bool
     new_nonlocal_student: bool
     contribution_years: int
+    updated_at: datetime | None = Field(None, description="The last change of the facts")
+    updated_by: str | None = None
 
 
 HouseholdRead.model_rebuild()

@@ -149,6 +149,8 @@ def person_read(user: Principal, vault: PiiVault, person: Person) -> PersonRead:
         residence_permit=person.residence_permit,
         new_nonlocal_student=person.new_nonlocal_student,
         contribution_years=person.contribution_years,
+        updated_at=person.updated_at,
+        updated_by=person.updated_by,
     )
 
 

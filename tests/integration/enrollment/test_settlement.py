@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from services.enrollment.models import Delivery, Payment
+from tests.conftest import bearer
 from tests.support.enrollment import ADMIN, SCHEME, YEAR, enroll, prepare_region
 from tests.support.enrollment_api import (
     RECORDED,
@@ -233,3 +234,68 @@ async def test_an_amount_sent_as_a_json_float_is_refused(client, amount):
     assert error["field"] == "amount" and "never a float" in error["detail"]
     assert await rows(client, Payment) == 0
     assert (await pay(client, 1, amount=320)).status_code == 201, "a whole number is exact"
+
+
+async def correct(client, person_id: str, headers=None, **facts: Any):
+    return await client.patch(f"/v1/persons/{person_id}", json=facts, headers=headers or ADMIN)
+
+
+async def test_a_person_found_severely_disabled_owes_nothing_more(client):
+    made = await enroll(client, 1)
+    assert money(made["due"]) == money("320.00") and made["subsidy_category"] is None
+    corrected = await correct(client, made["person_id"], tags=["severe_disability"])
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["tags"] == ["severe_disability"]
+    assert corrected.json()["updated_by"] == "tester" and corrected.json()["updated_at"]
+    after = await enrollment(client, made["id"])
+    # Nothing paid yet: quoted again as at enrollment; the city pays all 320 (000:L288).
+    assert (after["state"], money(after["due"])) == ("registered", 0)
+    assert after["subsidy_category"] is not None
+    assert await moves(client, made["id"]) == []
+
+
+async def test_a_correction_settles_what_was_paid_under_the_new_facts(client):
+    made = await enroll(client, 1)
+    assert (await pay(client, 1, amount="200.00")).status_code == 201
+    assert (await enrollment(client, made["id"]))["settlement"] == "partial"
+    assert (await correct(client, made["person_id"], tags=["severe_disability"])).is_success
+    after = await enrollment(client, made["id"])
+    assert (after["state"], after["settlement"]) == ("paid", "complete")
+    assert money(after["due"]) == 0 and money(after["overpayment"]) == money("200.00")
+    assert await moves(client, made["id"]) == [("registered", "paid")]
+    assert await completed(client) == 1
+    back = await correct(client, made["person_id"], tags=[])  # corrected back again
+    assert back.is_success
+    again = await enrollment(client, made["id"])
+    assert (again["state"], money(again["due"])) == ("registered", money("320.00"))
+    assert await completed(client) == 0
+
+
+@pytest.mark.parametrize(
+    ("facts", "status", "field"),
+    [
+        ({}, 422, None),
+        ({"tags": None}, 422, "tags"),
+        ({"tags": ["dibao_"]}, 422, "tags.0"),
+        ({"resident_id": "x"}, 422, "resident_id"),
+        ({"contribution_years": -1}, 422, "contribution_years"),
+    ],
+)
+async def test_a_bad_correction_is_refused_and_changes_nothing(client, facts, status, field):
+    made = await enroll(client, 1)
+    response = await correct(client, made["person_id"], **facts)
+    body = problem(response, status)
+    assert field is None or field in {
+        body.get("field"),
+        *(e["field"] for e in body.get("errors", [])),
+    }
+    assert (await enrollment(client, made["id"])) == made
+
+
+async def test_only_the_persons_officers_correct_them(client):
+    made = await enroll(client, 1)
+    other_village = bearer(["village_officer"], "320115101002")
+    problem(await correct(client, made["person_id"], other_village, student=True), 404)
+    grid = bearer(["grid_member"], VILLAGE)
+    problem(await correct(client, made["person_id"], grid, student=True), 403)
+    assert (await correct(client, made["person_id"], TOWN_OFFICER, student=True)).is_success
