@@ -157,6 +157,50 @@ async def raw_copy(url: str, data: bytes) -> float:
         await conn.close()
 
 
+LEDGER_COLUMNS = [
+    *("id", "partner_id", "partner_txn_id", "kind", "status", "enrollment_id", "person_key"),
+    *("unit_code", "scheme_code", "year", "amount", "paid_at", "deposited_at", "channel"),
+]
+
+
+async def ledger_copy(data: bytes) -> float:
+    """Rows/s of asyncpg COPY of the file's rows straight into the real ledger table (its
+    indexes, its WAL), in a scratch database migrated for it, doing nothing else: what
+    storing the ledger rows alone costs, before any rule, outcome or settlement."""
+    scratch = make_settings(
+        "enrollment", harness.server_url(), f"benchcopy{uuid.uuid4().hex[:6]}", "127.0.0.1:1"
+    )
+    await migrations.upgrade(spec_of("enrollment"), scratch)
+    records = [
+        (
+            uuid.uuid4(),
+            "bank",
+            r["transaction_id"],
+            "payment",
+            "posted",
+            uuid.uuid4(),
+            "k" * 64,
+            r["unit_code"],
+            r["scheme_code"],
+            int(r["year"]),
+            Decimal(r["amount"]),
+            datetime.fromisoformat(r["paid_at"]),
+            datetime.fromisoformat(r["deposited_at"]),
+            "file",
+        )
+        for r in csv.DictReader(io.StringIO(data.decode()))
+    ]
+    url = make_url(scratch.db_url()).set(drivername="postgresql").render_as_string(False)
+    conn = await asyncpg.connect(url)
+    try:
+        started = time.monotonic()
+        await conn.copy_records_to_table("payment", records=records, columns=LEDGER_COLUMNS)
+        return len(records) / (time.monotonic() - started)
+    finally:
+        await conn.close()
+        await drop_database(scratch.db_url())
+
+
 async def main(args: argparse.Namespace) -> None:
     machine = await harness.machine()
     settings = make_settings(
@@ -171,6 +215,7 @@ async def main(args: argparse.Namespace) -> None:
         seeded = await seed(runtime, args.rows * (2 if jobs else 1))
         data, bad = bank_file(args.rows, args.bad)
         baseline = await raw_copy(settings.db_url(), data)
+        ledger_only = await ledger_copy(data)
         settle_garbage_collector()  # as `gridgov enrollment import-payments` does
         parallel = await timed_import(runtime, data, args.rows, args.chunk, args.jobs)
         alone = None
@@ -191,6 +236,11 @@ async def main(args: argparse.Namespace) -> None:
             "≥ 20,000",
         ),
         ("raw asyncpg COPY of the same rows per second", f"{baseline:,.0f}", "—"),
+        (
+            "the same COPY into the real ledger table (indexes, WAL), nothing else",
+            f"{ledger_only:,.0f} ({ledger_only / baseline:.3f} of COPY)",
+            "—",
+        ),
         ("ratio import / COPY", f"{rate / baseline:.3f}", "≥ 0.3"),
         ("outcomes", ", ".join(f"{n} {k}" for k, n in sorted(report.counts.items())), "—"),
         ("peak RSS of the largest process", f"{parallel.peak_mb:.0f} MB", "≤ 250 MB"),
@@ -233,7 +283,12 @@ async def main(args: argparse.Namespace) -> None:
         "import doing this work per line could reach. Of it, by statement (timed by the "
         "client, 2026-11-29): the two events' COPY into the outbox, the ledger INSERT and "
         "the enrollments' UPDATE take about 30 µs per line each, the reads and the other "
-        "writes the rest.\n",
+        "writes the rest.\n\n"
+        "The COPY baseline writes into a temporary table (no WAL, two indexes) from rows "
+        "parsed beforehand. The second COPY sends the same rows into the real ledger table "
+        "(its seven indexes, WAL-logged), in a scratch database, and does nothing else: no "
+        "parsing, no rule, no outcome, no settlement. That alone is the share of the "
+        "baseline shown beside it, about the 0.3 the target asks of the whole import.\n",
     )
 
 
