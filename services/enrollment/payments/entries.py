@@ -119,43 +119,32 @@ def columns(row: dict[str, Any]) -> dict[str, Any]:
     return {name: row[name] for name in _COLUMNS}
 
 
+def _entry(row: dict[str, Any]) -> dict[str, Any]:
+    """The fields every event about one ledger entry carries."""
+    return {
+        "payment_id": row["id"],
+        "enrollment_id": row["enrollment_id"],
+        "partner_id": row["partner_id"],
+        "partner_txn_id": row["partner_txn_id"],
+        "person_key": row["person_key"],
+        "unit_code": row["unit_code"],
+        "scheme": row["scheme_code"],
+        "year": row["year"],
+        "amount": row["amount"],
+        "paid_at": row["paid_at"],
+        "deposited_at": row["deposited_at"],
+        "channel": row["channel"],
+    }
+
+
 def recorded_event(row: dict[str, Any], completes: bool) -> PaymentRecorded:
     """`payment.recorded` of a posted payment."""
-    return PaymentRecorded(
-        payment_id=row["id"],
-        enrollment_id=row["enrollment_id"],
-        partner_id=row["partner_id"],
-        partner_txn_id=row["partner_txn_id"],
-        person_key=row["person_key"],
-        unit_code=row["unit_code"],
-        scheme=row["scheme_code"],
-        year=row["year"],
-        tier=row["tier"],
-        amount=row["amount"],
-        paid_at=row["paid_at"],
-        deposited_at=row["deposited_at"],
-        completes_person=completes,
-        channel=row["channel"],
-    )
+    return PaymentRecorded(**_entry(row), tier=row["tier"], completes_person=completes)
 
 
 def deposited_event(row: dict[str, Any], completes: bool) -> PaymentDeposited:
     """`payment.deposited` of a posted payment whose deposit came after it."""
-    return PaymentDeposited(
-        payment_id=row["id"],
-        enrollment_id=row["enrollment_id"],
-        partner_id=row["partner_id"],
-        partner_txn_id=row["partner_txn_id"],
-        person_key=row["person_key"],
-        unit_code=row["unit_code"],
-        scheme=row["scheme_code"],
-        year=row["year"],
-        amount=row["amount"],
-        paid_at=row["paid_at"],
-        deposited_at=row["deposited_at"],
-        completes_person=completes,
-        channel=row["channel"],
-    )
+    return PaymentDeposited(**_entry(row), completes_person=completes)
 
 
 def reversed_event(row: dict[str, Any], reopens: bool) -> PaymentReversed:
