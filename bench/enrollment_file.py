@@ -183,13 +183,13 @@ async def ledger_copy(data: bytes) -> float:
     scratch = make_settings(
         "enrollment", harness.server_url(), f"benchcopy{uuid.uuid4().hex[:6]}", "127.0.0.1:1"
     )
-    await migrations.upgrade(spec_of("enrollment"), scratch)
     entry = ("payment", "posted")
     records = [
         (uuid.uuid4(), "bank", *row, *entry, uuid.uuid4(), "k" * 64, "file")
         for row in copy_rows(data)
     ]
     try:
+        await migrations.upgrade(spec_of("enrollment"), scratch)
         return await copy_rate(scratch.db_url(), "payment", records, columns=LEDGER_COLUMNS)
     finally:
         await drop_database(scratch.db_url())

@@ -21,6 +21,7 @@ from libs.common.deps import (
     UnitOfWorkDep,
     get_runtime,
 )
+from libs.common.errors import RuleViolation
 from libs.common.identifiers import UnitCode
 from services.enrollment import access
 from services.enrollment.export import XLSX_RESPONSES, Format, models_xlsx
@@ -147,14 +148,20 @@ async def list_partner_deliveries(
         Literal["rest", "topic", "file"] | None, Query(description="Only one way in")
     ] = None,
     before: Annotated[
-        datetime | None, Query(description="Only those received before (the next page)")
+        datetime | None, Query(description="The next page: the last one's `received_at`")
+    ] = None,
+    before_id: Annotated[
+        uuid.UUID | None, Query(description="The next page: the last one's `id`, with `before`")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[DeliveryRead]:
     """Your deliveries, newest first, with their counts (read one for its lines); page
-    with `before` set to the last one's `received_at`."""
+    with `before` and `before_id` set to the last one's `received_at` and `id`."""
     assert partner.partner_id is not None
-    return await files.partner_deliveries(uow, partner.partner_id, channel, before, limit)
+    if (before is None) != (before_id is None):
+        raise RuleViolation("Give before and before_id together.", field="before_id")
+    cursor = (before, before_id) if before is not None and before_id is not None else None
+    return await files.partner_deliveries(uow, partner.partner_id, channel, cursor, limit)
 
 
 @router.get("/partner/deliveries/{delivery_id}", response_model=DeliveryRead, tags=["bank files"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db import among, table_of
@@ -56,6 +56,19 @@ _DEPOSITED = text(
 )
 """A repeated payment confirms its entry's deposit: only a payment still without one, for
 the same amount, deposited no earlier than paid. Two deliveries racing: one confirms."""
+_LOCK = (
+    select(L.c.id)
+    .where(
+        L.c.partner_id == bindparam("partner_id"),
+        L.c.partner_txn_id.in_(bindparam("txn", expanding=True)),
+        L.c.kind == "payment",
+        L.c.deposited_at.is_(None),
+    )
+    .order_by(L.c.id)
+    .with_for_update()
+)
+"""The entries a confirmation may update, locked in one order (by id) whatever the order of
+the lines, so two deliveries confirming overlapping entries cannot deadlock."""
 
 
 async def record_deposits(
@@ -65,11 +78,14 @@ async def record_deposits(
     entries without one; the entries so updated, by transaction number."""
     if not notices:
         return {}
+    txns = [n.txn for n in notices]
+    if not (await session.execute(_LOCK, {"partner_id": partner_id, "txn": txns})).all():
+        return {}
     rows = await session.execute(
         _DEPOSITED,
         {
             "partner_id": partner_id,
-            "txn": [n.txn for n in notices],
+            "txn": txns,
             "amount": [n.amount for n in notices],
             "deposited_at": [n.deposited_at for n in notices],
         },

@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db import UnitOfWork
@@ -350,15 +350,22 @@ async def delivery_report(
 
 
 async def partner_deliveries(
-    uow: UnitOfWork, partner_id: str, channel: str | None, before: datetime | None, limit: int
+    uow: UnitOfWork,
+    partner_id: str,
+    channel: str | None,
+    before: tuple[datetime, uuid.UUID] | None,
+    limit: int,
 ) -> list[DeliveryRead]:
-    """A partner's own deliveries, newest first, without their lines."""
+    """A partner's own deliveries, newest first, without their lines; `before` the
+    (received_at, id) of the last one of the previous page (a webhook batch's deliveries
+    share one time, so the id breaks the tie)."""
     query = select(Delivery).where(Delivery.partner_id == partner_id)
     if channel is not None:
         query = query.where(Delivery.channel == channel)
     if before is not None:
-        query = query.where(Delivery.received_at < before)
-    found = await uow.session.scalars(query.order_by(Delivery.received_at.desc()).limit(limit))
+        query = query.where(tuple_(Delivery.received_at, Delivery.id) < tuple_(*before))
+    order = (Delivery.received_at.desc(), Delivery.id.desc())
+    found = await uow.session.scalars(query.order_by(*order).limit(limit))
     return [DeliveryRead.model_validate(d) for d in found]
 
 

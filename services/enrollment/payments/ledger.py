@@ -36,6 +36,7 @@ from services.enrollment.targets import tally
 from services.enrollment.units import service as units
 
 L, E = table_of(Payment), table_of(Enrollment)
+_REPEATS = {"already_recorded", "repeated_in_delivery"}
 _CLOSED = {"duplicate", "terminated"}
 
 
@@ -54,7 +55,6 @@ async def post(
     """Post a batch of notices; return one outcome per notice, in order."""
     outcomes: dict[int, Outcome] = {}
     fresh = await _new_lines(uow, source.partner_id, notices, outcomes)
-    deposited = await _deposits(uow, source.partner_id, notices, outcomes)
     rows = await _payment_rows(
         uow, source, vault, [n for n in fresh if not n.original_txn], outcomes
     )
@@ -63,6 +63,9 @@ async def post(
         uow, source, [n for n in fresh if n.original_txn], outcomes, now
     )
     rev_posted = await insert_rows(uow, rev_rows, outcomes, "reversed")
+    # After the inserts: a payment another delivery recorded meanwhile, or an earlier line
+    # of this one, is in the ledger now, and its repeat may bring its deposit.
+    deposited = await _deposits(uow, source.partner_id, notices, outcomes)
     await settle_and_announce(uow, source.actor, now, posted, rev_posted, deposited)
     return _repeats_point_at_their_first([outcomes[n.line_no] for n in notices])
 
@@ -103,19 +106,32 @@ async def settle_and_announce(
         for r in reversed_rows
         if r["enrollment_id"] is not None
     ]
+    events += _deposit_events(deposited, changes, posted)
+    events += changes
+    await tally.apply(uow, shifts, events)
+    await uow.emit_all(events)
+
+
+def _deposit_events(
+    deposited: Sequence[dict[str, Any]], changes: list[Event], posted: list[dict[str, Any]]
+) -> list[Event]:
+    """`payment.deposited` of each confirmed entry; only one per person completes them:
+    the first of an enrollment this batch moved to `paid`, unless a payment recorded in the
+    batch already says so."""
     paid_now = {
         e.enrollment_id
         for e in changes
         if isinstance(e, EnrollmentStatusChanged) and e.to_state == "paid"
     }
-    events += [
-        entries.deposited_event(r, r["enrollment_id"] in paid_now)
-        for r in deposited
-        if r["status"] == "posted"
-    ]
-    events += changes
-    await tally.apply(uow, shifts, events)
-    await uow.emit_all(events)
+    paid_now -= {r["enrollment_id"] for r in posted}
+    events: list[Event] = []
+    for r in deposited:
+        if r["status"] != "posted":
+            continue
+        completes = r["enrollment_id"] in paid_now
+        paid_now.discard(r["enrollment_id"])
+        events.append(entries.deposited_event(r, completes))
+    return events
 
 
 async def _new_lines(
@@ -143,17 +159,19 @@ async def _new_lines(
 async def _deposits(
     uow: UnitOfWork, partner_id: str, notices: Sequence[Notice], outcomes: dict[int, Outcome]
 ) -> list[dict[str, Any]]:
-    """Payments recorded before without a deposit date, delivered again with one: the
-    date is recorded (`entries.record_deposits`) and the line is `deposited`."""
+    """Payments recorded before without a deposit date (by another delivery, or by an
+    earlier line of this one), delivered again with one: the date is recorded
+    (`entries.record_deposits`) and the line is `deposited`."""
     repeats = [
         n
         for n in notices
         if n.deposited_at is not None
         and n.original_txn is None
-        and (seen := outcomes.get(n.line_no)) is not None
-        and seen.reason_code == "already_recorded"
+        and outcomes[n.line_no].reason_code in _REPEATS
     ]
-    confirmed = await entries.record_deposits(uow.session, partner_id, repeats)
+    first = list({n.txn: n for n in reversed(repeats)}.values())  # one per number: its first
+    confirmed = await entries.record_deposits(uow.session, partner_id, first)
+    repeats = [n for n in repeats if n in first]
     for n in repeats:
         if n.txn in confirmed:
             entry_id = confirmed[n.txn]["id"]

@@ -1,8 +1,9 @@
 """Correcting a person's facts, which settles their enrollments again.
 
 Tags and status decide who pays a premium: a person found to be 低保 after enrolling may
-owe nothing more, and one now in the employee scheme leaves the resident one. The
-correction and the settlement it causes are one transaction.
+owe less, or nothing more. The correction and the settlement it causes are one
+transaction. A correction does not end an enrollment the new facts make ineligible (now
+in the employee scheme, say): an officer terminates it, audited like any move.
 """
 
 from __future__ import annotations
@@ -25,8 +26,7 @@ async def update_person(
     uow: UnitOfWork, user: Principal, vault: PiiVault, person_id: uuid.UUID, body: PersonUpdate
 ) -> PersonRead:
     """Correct a person's facts; their live enrollments are settled again under the new
-    facts (a person newly 低保 may owe nothing more and count as paid), each move audited
-    and announced."""
+    facts (`settlement.resettle_person`)."""
     access.require(user, access.OFFICERS)
     person = await uow.session.get(Person, person_id, with_for_update=True)
     if person is None:

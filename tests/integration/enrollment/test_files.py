@@ -380,6 +380,26 @@ async def test_a_bank_file_confirms_the_deposits_a_tax_office_left_open(client_f
     assert await ledger_rows(client) == 4
 
 
+async def test_deliveries_sharing_one_time_are_each_listed_once_page_by_page(client_for):
+    client = await ready(client_for, 3)
+    calls = [signed(notice(n)) for n in range(3)]
+    answers = await asyncio.gather(  # one batch: one transaction, one received_at
+        *(client.post("/v1/partner/payments", content=raw, headers=h) for raw, h in calls)
+    )
+    assert all(a.status_code == 201 for a in answers)
+    seen: list[str] = []
+    cursor: dict[str, Any] = {}
+    while True:
+        response = await client.get(
+            "/v1/partner/deliveries", params={"limit": 1, **cursor}, headers=partner_headers()
+        )
+        if not (page := response.json()):
+            break
+        seen += [d["id"] for d in page]
+        cursor = {"before": page[-1]["received_at"], "before_id": page[-1]["id"]}
+    assert len(seen) == len(set(seen)) == 3
+
+
 async def test_a_partner_lists_only_its_own_deliveries_newest_first(client_for):
     client = await ready(client_for, 4)
     first = (await post_file(client, bank_file(2))).json()
@@ -402,9 +422,15 @@ async def test_a_partner_lists_only_its_own_deliveries_newest_first(client_for):
     assert [d["id"] for d in files_only] == [second["id"], first["id"]]
     assert (files_only[0]["lines"], files_only[0]["recorded"]) == (3, 3)
     assert files_only[0]["outcomes"] == [], "a delivery's lines are read one delivery at a time"
-    page = await listed(channel="file", limit=1)
-    assert [d["id"] for d in page] == [second["id"]]
-    rest = await listed(channel="file", before=page[-1]["received_at"])
-    assert [d["id"] for d in rest] == [first["id"]]
+    pages: list[dict[str, Any]] = []
+    cursor: dict[str, Any] = {}
+    while page := await listed(limit=1, **cursor):
+        pages += page
+        cursor = {"before": page[-1]["received_at"], "before_id": page[-1]["id"]}
+    assert pages == everything, "page by page, each delivery once"
+    half = await client.get(
+        "/v1/partner/deliveries", params={"before_id": first["id"]}, headers=partner_headers()
+    )
+    assert half.status_code == 422 and half.json()["field"] == "before_id"
     unsigned = await client.get("/v1/partner/deliveries")
     assert unsigned.status_code in (401, 422)
