@@ -95,42 +95,48 @@ async def settle_and_announce(
     touched.discard(None)
     changes: list[Event] = []
     shifts = tally.Shifts()
-    settled = await settlement.resettle(uow, touched, actor, now, changes, shifts)
-    events: list[Event] = [
-        entries.recorded_event(r, settled[r["enrollment_id"]].complete)
-        for r in posted
-        if r["status"] == "posted"
-    ]
-    events += [
-        entries.reversed_event(r, not settled[r["enrollment_id"]].complete)
-        for r in reversed_rows
-        if r["enrollment_id"] is not None
-    ]
-    events += _deposit_events(deposited, changes, posted)
+    await settlement.resettle(uow, touched, actor, now, changes, shifts)
+    events: list[Event] = _payment_events(posted, reversed_rows, deposited, changes)
     events += changes
     await tally.apply(uow, shifts, events)
     await uow.emit_all(events)
 
 
-def _deposit_events(
-    deposited: Sequence[dict[str, Any]], changes: list[Event], posted: list[dict[str, Any]]
+def _payment_events(
+    posted: list[dict[str, Any]],
+    reversed_rows: list[dict[str, Any]],
+    deposited: Sequence[dict[str, Any]],
+    changes: list[Event],
 ) -> list[Event]:
-    """`payment.deposited` of each confirmed entry; only one per person completes them:
-    the first of an enrollment this batch moved to `paid`, unless a payment recorded in the
-    batch already says so."""
-    paid_now = {
-        e.enrollment_id
-        for e in changes
-        if isinstance(e, EnrollmentStatusChanged) and e.to_state == "paid"
-    }
-    paid_now -= {r["enrollment_id"] for r in posted}
-    events: list[Event] = []
-    for r in deposited:
-        if r["status"] != "posted":
-            continue
-        completes = r["enrollment_id"] in paid_now
-        paid_now.discard(r["enrollment_id"])
-        events.append(entries.deposited_event(r, completes))
+    """The events of the batch's entries. A person's move into `paid` is told by exactly
+    one of them (`completes_person`), the first payment recorded or deposit confirmed for
+    them; a move out of `paid` by one reversal (`reopens_person`). So a consumer counting
+    persons from these events counts each once, however the batch's entries combine."""
+    moves = [e for e in changes if isinstance(e, EnrollmentStatusChanged)]
+    into_paid = {e.enrollment_id for e in moves if e.to_state == "paid"}
+    out_of_paid = {e.enrollment_id for e in moves if e.from_state == "paid"}
+
+    def claim(moved: set[uuid.UUID], enrollment_id: uuid.UUID) -> bool:
+        if enrollment_id not in moved:
+            return False
+        moved.discard(enrollment_id)
+        return True
+
+    events: list[Event] = [
+        entries.recorded_event(r, claim(into_paid, r["enrollment_id"]))
+        for r in posted
+        if r["status"] == "posted"
+    ]
+    events += [
+        entries.reversed_event(r, claim(out_of_paid, r["enrollment_id"]))
+        for r in reversed_rows
+        if r["enrollment_id"] is not None
+    ]
+    events += [
+        entries.deposited_event(r, claim(into_paid, r["enrollment_id"]))
+        for r in deposited
+        if r["status"] == "posted"
+    ]
     return events
 
 

@@ -22,6 +22,7 @@ from tests.support.enrollment_api import (
     moves,
     pay,
     problem,
+    reverse,
     rows,
 )
 
@@ -87,7 +88,16 @@ async def test_an_overpayment_completes_the_person_and_is_recorded_for_refund(cl
     assert money(after["paid"]) == money("500.00")
     assert money(after["overpayment"]) == money("180.00")
     assert await completed(client) == 1
+    assert await completes(client) == [True, False], "the second payment completes no one"
     assert after["benefits_from"] is None, "paid in the window: with the scheme-year"
+
+
+async def test_reversing_a_partial_payment_reopens_no_one(client):
+    await enroll(client, 1)
+    assert (await pay(client, 1, amount="200.00")).status_code == 201
+    assert (await reverse(client, "R00001", amount="200.00")).status_code == 201
+    [undone] = await events(client, "gridgov.enrollment.payment.reversed.v1")
+    assert undone["reopens_person"] is False, "they never counted"
 
 
 async def test_a_payment_not_yet_deposited_does_not_complete_the_person(client):

@@ -107,7 +107,8 @@ class PaymentRecorded(_EnrollmentEvent):
         description="When the money reached the fund account; None while unconfirmed."
     )
     completes_person: bool = Field(
-        description="Whether the person now counts as paid (amount reached the tier minimum)."
+        description="Whether this payment made the person count as paid (they did not "
+        "before); one event per such move, so counting them counts each person once."
     )
     channel: Channel = Field(description="How the payment arrived.")
 
@@ -127,7 +128,8 @@ class PaymentDeposited(_EnrollmentEvent):
     paid_at: AwareDatetime = Field(description="When the person paid.")
     deposited_at: AwareDatetime = Field(description="When the money reached the fund account.")
     completes_person: bool = Field(
-        description="Whether this deposit made the person count as paid (they did not before)."
+        description="Whether this deposit made the person count as paid (they did not "
+        "before); one event per such move."
     )
     channel: Channel = Field(description="How the payment first arrived.")
 
@@ -146,7 +148,10 @@ class PaymentReversed(_EnrollmentEvent):
     original_partner_txn_id: ExternalRef = Field(description="The partner's id of the original.")
     person_key: PersonKey = Field(description="Keyed hash of the person's resident ID number.")
     amount: PositiveMoney = Field(description="Amount reversed, in yuan.")
-    reopens_person: bool = Field(description="Whether the person no longer counts as paid.")
+    reopens_person: bool = Field(
+        description="Whether this reversal made the person no longer count as paid (they "
+        "did before); one event per such move."
+    )
     reason: Note | None = Field(None, description="Reason given by the partner.")
     reversed_at: AwareDatetime = Field(description="When the reversal took effect.")
     channel: Channel = Field(description="How the reversal arrived.")
