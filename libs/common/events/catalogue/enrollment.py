@@ -89,20 +89,27 @@ class EnrollmentStatusChanged(_EnrollmentEvent):
     changed_at: AwareDatetime = Field(description="When the change took effect.")
 
 
-class PaymentRecorded(_EnrollmentEvent):
-    """A partner payment was recorded in the ledger (once, whatever the delivery count)."""
+class _PaymentEvent(_EnrollmentEvent):
+    """What every event about one payment entry of the ledger carries."""
 
-    type: ClassVar[str] = "gridgov.enrollment.payment.recorded.v1"
     aggregate_field: ClassVar[str] = "payment_id"
 
     payment_id: uuid.UUID = Field(description="The ledger entry.")
     enrollment_id: uuid.UUID = Field(description="The enrollment the payment was matched to.")
     partner_id: Slug = Field(description="The partner system (tax office, bank).")
     partner_txn_id: ExternalRef = Field(description="The partner's transaction or receipt no.")
-    tier: Slug | None = Field(None, description="Tier the payment was made for, if stated.")
     person_key: PersonKey = Field(description="Keyed hash of the person's resident ID number.")
     amount: PositiveMoney = Field(description="Amount paid, in yuan.")
     paid_at: AwareDatetime = Field(description="When the person paid.")
+    channel: Channel = Field(description="How the payment arrived.")
+
+
+class PaymentRecorded(_PaymentEvent):
+    """A partner payment was recorded in the ledger (once, whatever the delivery count)."""
+
+    type: ClassVar[str] = "gridgov.enrollment.payment.recorded.v1"
+
+    tier: Slug | None = Field(None, description="Tier the payment was made for, if stated.")
     deposited_at: AwareDatetime | None = Field(
         description="When the money reached the fund account; None while unconfirmed."
     )
@@ -110,28 +117,18 @@ class PaymentRecorded(_EnrollmentEvent):
         description="Whether this payment made the person count as paid (they did not "
         "before); one event per such move, so counting them counts each person once."
     )
-    channel: Channel = Field(description="How the payment arrived.")
 
 
-class PaymentDeposited(_EnrollmentEvent):
+class PaymentDeposited(_PaymentEvent):
     """A payment recorded without its deposit was later confirmed deposited in the fund."""
 
     type: ClassVar[str] = "gridgov.enrollment.payment.deposited.v1"
-    aggregate_field: ClassVar[str] = "payment_id"
 
-    payment_id: uuid.UUID = Field(description="The ledger entry.")
-    enrollment_id: uuid.UUID = Field(description="The enrollment the payment was matched to.")
-    partner_id: Slug = Field(description="The partner system (tax office, bank).")
-    partner_txn_id: ExternalRef = Field(description="The partner's transaction or receipt no.")
-    person_key: PersonKey = Field(description="Keyed hash of the person's resident ID number.")
-    amount: PositiveMoney = Field(description="Amount paid, in yuan.")
-    paid_at: AwareDatetime = Field(description="When the person paid.")
     deposited_at: AwareDatetime = Field(description="When the money reached the fund account.")
     completes_person: bool = Field(
         description="Whether this deposit made the person count as paid (they did not "
         "before); one event per such move."
     )
-    channel: Channel = Field(description="How the payment first arrived.")
 
 
 class PaymentReversed(_EnrollmentEvent):
