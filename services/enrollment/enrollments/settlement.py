@@ -142,16 +142,14 @@ async def resettle_person(uow: UnitOfWork, person_id: uuid.UUID, actor: str, now
             )
         )
     ).all()
-    paying = (
-        set(
-            await uow.session.scalars(
-                select(L.c.enrollment_id)
-                .where(among(L.c.enrollment_id, {r.id for r in live}), L.c.status == "posted")
-                .distinct()
-            )
+    if not live:
+        return
+    paying = set(
+        await uow.session.scalars(
+            select(L.c.enrollment_id)
+            .where(among(L.c.enrollment_id, {r.id for r in live}), L.c.status == "posted")
+            .distinct()
         )
-        if live
-        else set()
     )
     events: list[Event] = []
     shifts = tally.Shifts()

@@ -25,7 +25,7 @@ from libs.common.errors import RuleViolation
 from libs.common.identifiers import UnitCode
 from services.enrollment import access
 from services.enrollment.export import XLSX_RESPONSES, Format, models_xlsx
-from services.enrollment.payments import files, service, suspense, webhook
+from services.enrollment.payments import deliveries, files, service, suspense, webhook
 from services.enrollment.payments.notices import Notice, OutcomeKind
 from services.enrollment.payments.schemas import (
     DeliveryRead,
@@ -161,7 +161,7 @@ async def list_partner_deliveries(
     if (before is None) != (before_id is None):
         raise RuleViolation("Give before and before_id together.", field="before_id")
     cursor = (before, before_id) if before is not None and before_id is not None else None
-    return await files.partner_deliveries(uow, partner.partner_id, channel, cursor, limit)
+    return await deliveries.partner_deliveries(uow, partner.partner_id, channel, cursor, limit)
 
 
 @router.get("/partner/deliveries/{delivery_id}", response_model=DeliveryRead, tags=["bank files"])

@@ -5,14 +5,15 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, tuple_, update
 
 from libs.common.db import UnitOfWork, bulk_insert, table_of
 from services.enrollment.payments.models import Delivery, DeliveryLine
 from services.enrollment.payments.notices import OUTCOMES, Outcome
+from services.enrollment.payments.schemas import DeliveryRead
 
 D = table_of(Delivery)
 UNFINISHED = ("queued", "importing")
@@ -175,3 +176,23 @@ def _line(delivery_id: uuid.UUID, o: Outcome) -> dict[str, object]:
         "detail": o.detail,
         "payment_id": o.payment_id,
     }
+
+
+async def partner_deliveries(
+    uow: UnitOfWork,
+    partner_id: str,
+    channel: str | None,
+    before: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[DeliveryRead]:
+    """A partner's own deliveries, newest first, without their lines; `before` the
+    (received_at, id) of the last one of the previous page (a webhook batch's deliveries
+    share one time, so the id breaks the tie)."""
+    query = select(Delivery).where(Delivery.partner_id == partner_id)
+    if channel is not None:
+        query = query.where(Delivery.channel == channel)
+    if before is not None:
+        query = query.where(tuple_(Delivery.received_at, Delivery.id) < tuple_(*before))
+    order = (Delivery.received_at.desc(), Delivery.id.desc())
+    found = await uow.session.scalars(query.order_by(*order).limit(limit))
+    return [DeliveryRead.model_validate(d) for d in found]

@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db import UnitOfWork
@@ -347,26 +347,6 @@ async def delivery_report(
     if delivery.digest is not None:
         report.same_file_as = await _earlier(uow.session, delivery)
     return report
-
-
-async def partner_deliveries(
-    uow: UnitOfWork,
-    partner_id: str,
-    channel: str | None,
-    before: tuple[datetime, uuid.UUID] | None,
-    limit: int,
-) -> list[DeliveryRead]:
-    """A partner's own deliveries, newest first, without their lines; `before` the
-    (received_at, id) of the last one of the previous page (a webhook batch's deliveries
-    share one time, so the id breaks the tie)."""
-    query = select(Delivery).where(Delivery.partner_id == partner_id)
-    if channel is not None:
-        query = query.where(Delivery.channel == channel)
-    if before is not None:
-        query = query.where(tuple_(Delivery.received_at, Delivery.id) < tuple_(*before))
-    order = (Delivery.received_at.desc(), Delivery.id.desc())
-    found = await uow.session.scalars(query.order_by(*order).limit(limit))
-    return [DeliveryRead.model_validate(d) for d in found]
 
 
 async def _earlier(session: AsyncSession, delivery: Delivery) -> uuid.UUID | None:

@@ -175,10 +175,11 @@ async def _deposits(
         and n.original_txn is None
         and outcomes[n.line_no].reason_code in _REPEATS
     ]
-    first = list({n.txn: n for n in reversed(repeats)}.values())  # one per number: its first
-    confirmed = await entries.record_deposits(uow.session, partner_id, first)
-    repeats = [n for n in repeats if n in first]
+    first: dict[str, Notice] = {}  # one line per number confirms: its first
     for n in repeats:
+        first.setdefault(n.txn, n)
+    confirmed = await entries.record_deposits(uow.session, partner_id, list(first.values()))
+    for n in first.values():
         if n.txn in confirmed:
             entry_id = confirmed[n.txn]["id"]
             outcomes[n.line_no] = Outcome(n.line_no, n.txn, "deposited", None, None, entry_id)

@@ -380,6 +380,23 @@ async def test_a_bank_file_confirms_the_deposits_a_tax_office_left_open(client_f
     assert await ledger_rows(client) == 4
 
 
+async def deliveries_page_by_page(client: Any, **params: Any) -> list[dict[str, Any]]:
+    """The partner's deliveries read one page of one at a time, following the cursor."""
+    found: list[dict[str, Any]] = []
+    cursor: dict[str, Any] = {}
+    while True:
+        response = await client.get(
+            "/v1/partner/deliveries",
+            params={"limit": 1, **params, **cursor},
+            headers=partner_headers(),
+        )
+        assert response.status_code == 200, response.text
+        if not (page := response.json()):
+            return found
+        found += page
+        cursor = {"before": page[-1]["received_at"], "before_id": page[-1]["id"]}
+
+
 async def test_deliveries_sharing_one_time_are_each_listed_once_page_by_page(client_for):
     client = await ready(client_for, 3)
     calls = [signed(notice(n)) for n in range(3)]
@@ -387,16 +404,7 @@ async def test_deliveries_sharing_one_time_are_each_listed_once_page_by_page(cli
         *(client.post("/v1/partner/payments", content=raw, headers=h) for raw, h in calls)
     )
     assert all(a.status_code == 201 for a in answers)
-    seen: list[str] = []
-    cursor: dict[str, Any] = {}
-    while True:
-        response = await client.get(
-            "/v1/partner/deliveries", params={"limit": 1, **cursor}, headers=partner_headers()
-        )
-        if not (page := response.json()):
-            break
-        seen += [d["id"] for d in page]
-        cursor = {"before": page[-1]["received_at"], "before_id": page[-1]["id"]}
+    seen = [d["id"] for d in await deliveries_page_by_page(client)]
     assert len(seen) == len(set(seen)) == 3
 
 
@@ -422,12 +430,7 @@ async def test_a_partner_lists_only_its_own_deliveries_newest_first(client_for):
     assert [d["id"] for d in files_only] == [second["id"], first["id"]]
     assert (files_only[0]["lines"], files_only[0]["recorded"]) == (3, 3)
     assert files_only[0]["outcomes"] == [], "a delivery's lines are read one delivery at a time"
-    pages: list[dict[str, Any]] = []
-    cursor: dict[str, Any] = {}
-    while page := await listed(limit=1, **cursor):
-        pages += page
-        cursor = {"before": page[-1]["received_at"], "before_id": page[-1]["id"]}
-    assert pages == everything, "page by page, each delivery once"
+    assert await deliveries_page_by_page(client) == everything, "each delivery once"
     half = await client.get(
         "/v1/partner/deliveries", params={"before_id": first["id"]}, headers=partner_headers()
     )
