@@ -23,8 +23,9 @@ import httpx
 from bench import scoring_harness as harness
 from libs.common import auth
 from libs.common.app import create_service_app
-from libs.common.consumer import Delivery, EventApplier
+from libs.common.applier import EventApplier
 from libs.common.db import UnitOfWork
+from libs.common.event_handlers import Delivery, EventHandlers
 from libs.common.events.catalogue.enrollment import ProgressChanged
 from libs.common.events.envelope import Envelope
 from libs.common.service import Runtime
@@ -170,7 +171,7 @@ async def consumer_floor(runtime: Runtime, codes: list[str]) -> float:
 
     base = datetime(YEAR + 1, 3, 1, 4, tzinfo=UTC)  # a year no campaign ranks
     deliveries = [reading(code, 1, base + timedelta(seconds=i)) for i, code in enumerate(codes)]
-    applier = EventApplier("scoring", runtime.sessions, {ProgressChanged.type: nothing})
+    applier = EventApplier("scoring", runtime.sessions, EventHandlers({ProgressChanged: nothing}))
     started = time.perf_counter()
     for at in range(0, len(deliveries), BATCH):
         await applier.apply(deliveries[at : at + BATCH])

@@ -15,7 +15,6 @@ from libs.common import auth
 from libs.common.auth import Principal
 from libs.common.db import UnitOfWork
 from libs.common.errors import Unauthorized
-from libs.common.group_commit import GroupCommitter
 from libs.common.idempotency import IdempotentRequest
 from libs.common.logging import current_request_id
 from libs.common.pii import PiiVault
@@ -74,14 +73,6 @@ async def get_read_connection(runtime: RuntimeDep) -> AsyncIterator[AsyncConnect
 
 
 ReadConnectionDep = Annotated[AsyncConnection, Depends(get_read_connection)]
-
-
-async def get_committer(runtime: RuntimeDep) -> GroupCommitter:
-    """The service's group committer (for high-rate creating requests)."""
-    return runtime.committer
-
-
-GroupCommitDep = Annotated[GroupCommitter, Depends(get_committer)]
 
 
 async def get_current_user(

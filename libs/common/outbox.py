@@ -12,7 +12,7 @@ from pydantic_core import to_json
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from libs.common import db
+from libs.common import sql
 from libs.common.events.envelope import CONTENT_TYPE, SPEC_VERSION, Envelope, Event
 from libs.common.logging import current_request_id
 from libs.common.platform_schema import OutboxMessage, outbox
@@ -43,10 +43,10 @@ async def add_all(
     if not events:
         return
     request_id = request_id or current_request_id()
-    if len(events) < db.COPY_FROM:
+    if len(events) < sql.COPY_FROM:
         await session.execute(insert(outbox), [event_row(e, request_id) for e in events])
         return
-    await db.copy_rows(session, outbox, [event_row(e, request_id, as_text=True) for e in events])
+    await sql.copy_rows(session, outbox, [event_row(e, request_id, as_text=True) for e in events])
 
 
 def event_row(event: Event, request_id: str | None, *, as_text: bool = False) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import registry
 
-from libs.common.db import new_metadata
+from libs.common.sql import new_metadata
 
 metadata = new_metadata()
 mapper_registry = registry(metadata=metadata)

@@ -20,7 +20,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from libs.common import outbox as outbox_rows
-from libs.common.consumer import Delivery, EventApplier
+from libs.common.applier import EventApplier
+from libs.common.event_handlers import Delivery
 from libs.common.logging import get_logger
 from libs.common.platform_schema import outbox, sync_checkpoint
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -16,11 +16,12 @@ from sqlalchemy import MetaData, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from libs.common import kafka
+from libs.common.applier import EventApplier
 from libs.common.batching import Batcher, BatchHandler
-from libs.common.consumer import EventApplier, Handler, KafkaEventConsumer
+from libs.common.consumer import KafkaEventConsumer
 from libs.common.db import create_engine, session_factory
+from libs.common.event_handlers import EventHandlers
 from libs.common.events.envelope import topic_of
-from libs.common.group_commit import GroupCommitter
 from libs.common.logging import get_logger
 from libs.common.pii import PiiVault
 from libs.common.platform_schema import dead_letter
@@ -51,9 +52,9 @@ class ServiceSpec:
     metadata: MetaData
     migrations: Path
     routers: list[APIRouter] = field(default_factory=list)
-    handlers: Mapping[str, Handler] = field(default_factory=dict)
-    make_handlers: Callable[[ServiceSettings], Mapping[str, Handler]] | None = None
-    """Handlers that need the service's settings (secrets, keys): built per runtime."""
+    event_handlers: Callable[[ServiceSettings], EventHandlers] | None = None
+    """The events the service consumes and their handlers (`consumers.event_handlers`),
+    built from the settings, since some need the service's secrets and keys."""
     consumes_from: tuple[str, ...] = ()
     """Producing services (or 'partner') whose topics this service consumes."""
     collect_metrics: Callable[[Runtime], Awaitable[None]] | None = None
@@ -74,7 +75,6 @@ class Runtime:
             settings.db_url(), isolation_level="AUTOCOMMIT", pool_size=5, max_overflow=5
         )
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
-        self.committer = GroupCommitter(self.sessions)
         self._batchers: dict[str, Batcher[Any, Any]] = {}
         self.producer: AIOKafkaProducer | None = None
         self.relay: OutboxRelay | None = None
@@ -99,10 +99,11 @@ class Runtime:
         """A topic name with the configured prefix (tests isolate themselves with it)."""
         return self.settings.topic_prefix + name
 
-    def handlers(self) -> Mapping[str, Handler]:
-        """The service's event handlers, those built from its settings included."""
-        made = self.spec.make_handlers(self.settings) if self.spec.make_handlers else {}
-        return {**self.spec.handlers, **made}
+    def handlers(self) -> EventHandlers:
+        """The service's event handlers, built from its settings."""
+        if self.spec.event_handlers is None:
+            return EventHandlers({})
+        return self.spec.event_handlers(self.settings)
 
     def applier(self) -> EventApplier:
         """The idempotent applier of this service's event handlers."""
@@ -219,7 +220,6 @@ class Runtime:
             task.cancel()
         await asyncio.gather(*self._chores, *self._jobs, return_exceptions=True)
         self._chores.clear()
-        await self.committer.stop()
         for batcher in self._batchers.values():
             await batcher.stop()
         for worker in (self.relay, self.consumer, self.resync):

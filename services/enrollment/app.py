@@ -9,7 +9,7 @@ from libs.common.service import Chore, Runtime, ServiceSpec
 from libs.common.settings import ServiceSettings, load_settings
 from services.enrollment import metrics
 from services.enrollment.arrears import api as arrears
-from services.enrollment.consumers import make_handlers
+from services.enrollment.consumers import event_handlers
 from services.enrollment.enrollments import api as enrollments
 from services.enrollment.models import Base
 from services.enrollment.payments import api as payments
@@ -43,7 +43,7 @@ SPEC = ServiceSpec(
         targets.router,
         arrears.router,
     ],
-    make_handlers=make_handlers,
+    event_handlers=event_handlers,
     consumes_from=("grid", "partner"),
     collect_metrics=metrics.collect,
     chores=(Chore("stop stalled file imports", 60.0, stop_stalled_imports),),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import DeclarativeBase
 
-from libs.common.db import new_metadata
+from libs.common.sql import new_metadata
 
 
 class Base(DeclarativeBase):

@@ -1,4 +1,4 @@
-"""Event handlers of the enrollment service: thin adapters from events to use cases.
+"""The events enrollment consumes, and the use case each goes to.
 
 Partner payment events go into the same ledger use case as the webhook and the file; a
 partner's event counts only when it carries the partner's signature (the envelope
@@ -8,11 +8,11 @@ the topic could otherwise post or reverse payments in a partner's name.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import dataclass
 
 from libs.common import auth
-from libs.common.consumer import Handler
 from libs.common.db import UnitOfWork
+from libs.common.event_handlers import EventHandlers
 from libs.common.events.catalogue.grid import UnitUpserted
 from libs.common.events.catalogue.partner import PartnerPaymentMade, PartnerPaymentReversed
 from libs.common.events.envelope import Envelope
@@ -29,19 +29,30 @@ async def on_unit_upserted(uow: UnitOfWork, event: UnitUpserted, _: Envelope) ->
     await units.learn_unit(uow, event)
 
 
-def make_handlers(settings: ServiceSettings) -> Mapping[str, Handler]:
-    """The handlers, with this service's PII key and partner secrets."""
-    vault = PiiVault(settings.pii_key.get_secret_value())
-    secrets = {k: v.get_secret_value() for k, v in settings.partner_secrets.items()}
+@dataclass(frozen=True)
+class PartnerPayments:
+    """Partner payment events, checked with the partners' secrets."""
 
-    async def on_partner_payment(uow: UnitOfWork, event: PartnerEvent, envelope: Envelope) -> None:
+    vault: PiiVault
+    secrets: dict[str, str]
+
+    async def on_payment(self, uow: UnitOfWork, event: PartnerEvent, envelope: Envelope) -> None:
         """A partner's signed payment or reversal from the topic, into the one ledger."""
         signature = (envelope.model_extra or {}).get("partnersignature")
-        auth.verify_event_signature(secrets, event.partner_id, envelope.data, signature)
-        await payments.record_from_topic(uow, event, envelope.id, vault)
+        auth.verify_event_signature(self.secrets, event.partner_id, envelope.data, signature)
+        await payments.record_from_topic(uow, event, envelope.id, self.vault)
 
-    return {
-        UnitUpserted.type: on_unit_upserted,
-        PartnerPaymentMade.type: on_partner_payment,
-        PartnerPaymentReversed.type: on_partner_payment,
-    }
+
+def event_handlers(settings: ServiceSettings) -> EventHandlers:
+    """Enrollment's handlers, with this service's PII key and partner secrets."""
+    partners = PartnerPayments(
+        PiiVault(settings.pii_key.get_secret_value()),
+        {k: v.get_secret_value() for k, v in settings.partner_secrets.items()},
+    )
+    return EventHandlers(
+        on={
+            UnitUpserted: on_unit_upserted,
+            PartnerPaymentMade: partners.on_payment,
+            PartnerPaymentReversed: partners.on_payment,
+        }
+    )

@@ -2,7 +2,7 @@
 
 from sqlalchemy.orm import DeclarativeBase
 
-from libs.common.db import new_metadata
+from libs.common.sql import new_metadata
 
 
 class Base(DeclarativeBase):

@@ -12,16 +12,16 @@ from fastapi import FastAPI
 from libs.common.app import create_service_app
 from libs.common.service import ServiceSpec
 from libs.common.settings import ServiceSettings, load_settings
-from services.scoring.api import units
 from services.scoring.campaigns import api as campaigns
 from services.scoring.circulars import api as circulars
-from services.scoring.consumers import HANDLERS
+from services.scoring.consumers import event_handlers
 from services.scoring.credit import api as credit
 from services.scoring.models import Base
 from services.scoring.penalties import api as penalties
 from services.scoring.rankings import api as rankings
 from services.scoring.snapshots import api as snapshots
 from services.scoring.snapshots.scheduler import SnapshotScheduler
+from services.scoring.tallies import api as tallies
 from services.scoring.triggers import api as triggers
 
 SPEC = ServiceSpec(
@@ -31,7 +31,7 @@ SPEC = ServiceSpec(
     metadata=Base.metadata,
     migrations=Path(__file__).parent / "migrations",
     routers=[
-        units.router,
+        tallies.router,
         credit.router,
         campaigns.router,
         rankings.router,
@@ -40,7 +40,7 @@ SPEC = ServiceSpec(
         circulars.router,
         penalties.router,
     ],
-    handlers=HANDLERS,
+    event_handlers=event_handlers,
     consumes_from=("enrollment", "hazards", "grid"),
 )
 

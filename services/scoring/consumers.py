@@ -1,9 +1,14 @@
-"""Event handlers of the scoring service: thin adapters from events to use cases."""
+"""The events scoring consumes, and what it does with them.
+
+Every event below goes to one handler, `eventlog.apply_event`, which records the event's
+credit items and returns what it moves; once per batch the consumer hands those to
+`eventlog.log_batch`, which logs the events and moves tallies, campaign metrics and ranks
+set-based, before the batch commits (services/scoring/eventlog/service.py).
+"""
 
 from __future__ import annotations
 
-from libs.common.consumer import Handler
-from libs.common.db import UnitOfWork
+from libs.common.event_handlers import EventHandlers
 from libs.common.events.catalogue.enrollment import (
     ArrearsAssessed,
     ArrearsCleared,
@@ -19,21 +24,12 @@ from libs.common.events.catalogue.hazards import (
     HazardReopened,
     HazardReported,
 )
-from libs.common.events.envelope import Envelope, Event
-from services.scoring import service
-
-
-async def on_event(uow: UnitOfWork, event: Event, envelope: Envelope) -> None:
-    """An event moves credit items, campaign metrics and ranks, and is logged for rebuilds."""
-    await service.apply_event(uow, event, envelope)
-
-
-async def on_payment_recorded(uow: UnitOfWork, event: PaymentRecorded, envelope: Envelope) -> None:
-    """A payment moves its unit's tally and money metrics."""
-    await service.apply_event(uow, event, envelope)
-
+from libs.common.events.envelope import Event
+from libs.common.settings import ServiceSettings
+from services.scoring.eventlog import service as eventlog
 
 CONSUMED: tuple[type[Event], ...] = (
+    PaymentRecorded,
     PaymentDeposited,
     PaymentReversed,
     ProgressChanged,
@@ -47,7 +43,12 @@ CONSUMED: tuple[type[Event], ...] = (
     EntityUpserted,
 )
 
-HANDLERS: dict[str, Handler] = {
-    PaymentRecorded.type: on_payment_recorded,
-    **{event_type.type: on_event for event_type in CONSUMED},
-}
+HANDLERS = EventHandlers(
+    on={event_type: eventlog.apply_event for event_type in CONSUMED},
+    end_batch=eventlog.log_batch,
+)
+
+
+def event_handlers(settings: ServiceSettings) -> EventHandlers:
+    """Scoring's handlers (they need none of its settings)."""
+    return HANDLERS

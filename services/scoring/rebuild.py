@@ -16,7 +16,6 @@ from sqlalchemy import Text, cast, null, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db import UnitOfWork
-from services.scoring import pending
 from services.scoring.campaigns.models import Campaign, CampaignUnit
 from services.scoring.credit import bulk, policies
 from services.scoring.credit import replay as credit_replay
@@ -25,8 +24,9 @@ from services.scoring.derivation import effects_of
 from services.scoring.eventlog import service as eventlog
 from services.scoring.eventlog.service import Logged
 from services.scoring.memory import no_cycle_collection
-from services.scoring.models import UnitPaymentTally
 from services.scoring.rankings import metrics, ranks
+from services.scoring.tallies import service as tallies_service
+from services.scoring.tallies.models import UnitPaymentTally
 
 State = dict[str, dict[Any, tuple[Any, ...]]]
 CREDIT_BATCH = 5000
@@ -109,10 +109,10 @@ async def _replay(
     session: AsyncSession,
     batch: list[Logged],
     working: metrics.WorkingSet,
-    tallies: pending.TallySums,
+    tallies: tallies_service.TallySums,
 ) -> None:
     effects = [effects_of(logged.event, logged.event_id) for logged in batch]
-    pending.sum_tallies([e.tally for e in effects if e.tally is not None], tallies)
+    tallies_service.sum_tallies([e.tally for e in effects if e.tally is not None], tallies)
     changes = [e.change for e in effects if e.change is not None]
     await session.run_sync(working.apply, changes)
     await credit_replay.apply_facts(session, effects)
@@ -156,12 +156,12 @@ async def _rebuild(
         )
         live = await capture(session)
         withdrawn = await _reset(session)
-        events, tallies = 0, pending.TallySums()
+        events, tallies = 0, tallies_service.TallySums()
         working = await session.run_sync(metrics.WorkingSet)
         async for batch in eventlog.replay(session, REPLAY_BATCH):
             await _replay(session, batch, working, tallies)
             events += len(batch)
-        await session.run_sync(pending.write_tallies, tallies)
+        await tallies_service.write_tallies(session, tallies)
         await session.run_sync(lambda sync: working.flush(sync, rerank=False))
         await _finish(session, withdrawn)
         session.expire_all()

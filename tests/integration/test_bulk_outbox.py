@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Column, DateTime, Numeric, String, Table, Text, Uuid, select
 
-from libs.common import db
+from libs.common import sql
 from libs.common.db import UnitOfWork
 from libs.common.events import registry
 from libs.common.events.envelope import Envelope
@@ -17,7 +17,7 @@ from libs.common.platform_schema import outbox as outbox_table
 from tests.integration.test_consumer import payment_envelope
 
 
-@pytest.mark.parametrize("count", [3, db.COPY_FROM + 50])
+@pytest.mark.parametrize("count", [3, sql.COPY_FROM + 50])
 async def test_emit_all_writes_every_event_as_its_envelope(runtimes, count):
     runtime = await runtimes("scoring")
     events = [registry.parse(payment_envelope(n)) for n in range(count)]
@@ -35,7 +35,7 @@ async def test_emit_all_writes_every_event_as_its_envelope(runtimes, count):
 
 LEDGER = Table(
     "ledger_probe",
-    db.new_metadata(),
+    sql.new_metadata(),
     Column("id", Uuid, primary_key=True),
     Column("txn", String(16), unique=True),
     Column("amount", Numeric(14, 2)),
@@ -44,7 +44,7 @@ LEDGER = Table(
 )
 
 
-@pytest.mark.parametrize("count", [3, db.COPY_FROM + 50])
+@pytest.mark.parametrize("count", [3, sql.COPY_FROM + 50])
 async def test_insert_new_skips_rows_that_conflict_and_returns_the_rest(runtimes, count):
     runtime = await runtimes("scoring")
     at = datetime(2026, 11, 29, 8, tzinfo=UTC)
@@ -64,9 +64,9 @@ async def test_insert_new_skips_rows_that_conflict_and_returns_the_rest(runtimes
         await conn.run_sync(LEDGER.create)
     earlier = [row(n) for n in range(0, count, 2)]
     async with runtime.sessions() as session:
-        assert await db.insert_new(session, LEDGER, earlier) == {r["id"] for r in earlier}
+        assert await sql.insert_new(session, LEDGER, earlier) == {r["id"] for r in earlier}
         later = [row(n) for n in range(count)]  # the even numbers again, under new ids
-        inserted = await db.insert_new(session, LEDGER, later)
+        inserted = await sql.insert_new(session, LEDGER, later)
         await session.commit()
     assert inserted == {r["id"] for n, r in enumerate(later) if n % 2}
     async with runtime.engine.connect() as conn:

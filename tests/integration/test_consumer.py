@@ -12,14 +12,16 @@ import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from libs.common.consumer import Delivery, EventApplier, KafkaEventConsumer
+from libs.common.applier import EventApplier
+from libs.common.consumer import KafkaEventConsumer
 from libs.common.db import UnitOfWork
+from libs.common.event_handlers import Delivery, EventHandlers
 from libs.common.events.catalogue.enrollment import PaymentRecorded
 from libs.common.events.envelope import Envelope
 from libs.common.platform_schema import dead_letter, inbox
 from libs.common.platform_schema import outbox as outbox_table
 from services.scoring.consumers import HANDLERS
-from services.scoring.models import UnitPaymentTally
+from services.scoring.tallies.models import UnitPaymentTally
 from tests.conftest import eventually
 from tests.integration.kafka_helpers import produce
 
@@ -114,14 +116,17 @@ async def test_a_deadlock_undoes_the_batch_for_redelivery_instead_of_dead_letter
     first, victim = payment_envelope(1), payment_envelope(2)
     deadlocked = True
 
-    async def handler(uow: UnitOfWork, event, envelope) -> None:
-        await HANDLERS[PaymentRecorded.type](uow, event, envelope)
+    async def handler(uow: UnitOfWork, event, envelope) -> object:
+        moved = await HANDLERS.on[PaymentRecorded](uow, event, envelope)
         if envelope.id == victim.id and deadlocked:
             await uow.session.execute(
                 text("DO $$ BEGIN RAISE EXCEPTION 'deadlock' USING ERRCODE = '40P01'; END $$")
             )
+        return moved
 
-    applier = EventApplier("scoring", runtime.sessions, {PaymentRecorded.type: handler})
+    applier = EventApplier(
+        "scoring", runtime.sessions, EventHandlers({PaymentRecorded: handler}, HANDLERS.end_batch)
+    )
     with pytest.raises(DBAPIError):
         await applier.apply([delivery(first), delivery(victim)])
     assert await tally(runtime) == 0, "the whole batch is undone"
@@ -135,13 +140,16 @@ async def test_a_failing_handler_is_retried_then_dead_lettered_once(runtimes):
     runtime = await runtimes("scoring")
     calls = []
 
-    async def broken(uow: UnitOfWork, event, envelope) -> None:
+    async def broken(uow: UnitOfWork, event, envelope) -> object:
         calls.append(envelope.id)
-        await HANDLERS[PaymentRecorded.type](uow, event, envelope)
+        await HANDLERS.on[PaymentRecorded](uow, event, envelope)
         raise RuntimeError("bug in handler")
 
     applier = EventApplier(
-        "scoring", runtime.sessions, {PaymentRecorded.type: broken}, max_attempts=3
+        "scoring",
+        runtime.sessions,
+        EventHandlers({PaymentRecorded: broken}, HANDLERS.end_batch),
+        max_attempts=3,
     )
     envelope = payment_envelope()
     assert await applier.apply([delivery(envelope)]) == ["dead_lettered"]
@@ -161,12 +169,15 @@ async def test_a_crash_between_effect_and_commit_is_reapplied_once(runtimes):
     first, second = payment_envelope(1), payment_envelope(2)
     crash_on = {second.id}
 
-    async def crashing(uow: UnitOfWork, event, envelope) -> None:
-        await HANDLERS[PaymentRecorded.type](uow, event, envelope)
+    async def crashing(uow: UnitOfWork, event, envelope) -> object:
+        moved = await HANDLERS.on[PaymentRecorded](uow, event, envelope)
         if envelope.id in crash_on:
             raise Crash
+        return moved
 
-    applier = EventApplier("scoring", runtime.sessions, {PaymentRecorded.type: crashing})
+    applier = EventApplier(
+        "scoring", runtime.sessions, EventHandlers({PaymentRecorded: crashing}, HANDLERS.end_batch)
+    )
     with pytest.raises(Crash):
         await applier.apply([delivery(first), delivery(second)])
     assert await tally(runtime) == 0, "nothing of the crashed batch may be committed"
@@ -192,21 +203,26 @@ async def test_kafka_offsets_are_committed_only_after_the_batch_is_applied(runti
     await produce(broker, topic, [(b"k", e.model_dump_json().encode()) for e in envelopes[:10]])
     crash = {"armed": True}
 
-    async def crash_once(uow: UnitOfWork, event, envelope) -> None:
-        await HANDLERS[PaymentRecorded.type](uow, event, envelope)
+    async def crash_once(uow: UnitOfWork, event, envelope) -> object:
+        moved = await HANDLERS.on[PaymentRecorded](uow, event, envelope)
         if crash["armed"]:
             crash["armed"] = False
             raise Crash
+        return moved
 
     def consumer_with(handler) -> KafkaEventConsumer:
-        applier = EventApplier("scoring", runtime.sessions, {PaymentRecorded.type: handler})
+        applier = EventApplier(
+            "scoring",
+            runtime.sessions,
+            EventHandlers({PaymentRecorded: handler}, HANDLERS.end_batch),
+        )
         return KafkaEventConsumer(applier, broker, [topic], group_id=runtime.topic("group"))
 
     crashing = consumer_with(crash_once)
     with pytest.raises(Crash):
         await asyncio.wait_for(crashing.run(), 30)
     assert await tally(runtime) == 0
-    healthy = consumer_with(HANDLERS[PaymentRecorded.type])
+    healthy = consumer_with(HANDLERS.on[PaymentRecorded])
     task = asyncio.create_task(healthy.run())
     try:
         await produce(broker, topic, [(b"k", e.model_dump_json().encode()) for e in envelopes[10:]])
@@ -246,12 +262,14 @@ async def test_one_failing_event_sends_its_batch_the_careful_way(runtimes):
     runtime = await runtimes("scoring")
     bad = payment_envelope(99)
 
-    async def handler(uow: UnitOfWork, event, envelope) -> None:
+    async def handler(uow: UnitOfWork, event, envelope) -> object:
         if envelope.id == bad.id:
             raise RuntimeError("bug")
-        await HANDLERS[PaymentRecorded.type](uow, event, envelope)
+        return await HANDLERS.on[PaymentRecorded](uow, event, envelope)
 
-    applier = EventApplier("scoring", runtime.sessions, {PaymentRecorded.type: handler})
+    applier = EventApplier(
+        "scoring", runtime.sessions, EventHandlers({PaymentRecorded: handler}, HANDLERS.end_batch)
+    )
     batch = [payment_envelope(1), bad, payment_envelope(2)]
     assert await applier.apply([delivery(e) for e in batch]) == [
         "applied",

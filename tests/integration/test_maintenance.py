@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, insert, select, update
 
 from libs.common import maintenance
-from libs.common.consumer import Delivery, EventApplier
+from libs.common.applier import EventApplier
+from libs.common.event_handlers import Delivery, EventHandlers
 from libs.common.events.catalogue.enrollment import PaymentRecorded
 from libs.common.platform_schema import dead_letter, idempotency_key, inbox, outbox
 from services.scoring.consumers import HANDLERS
@@ -73,7 +74,10 @@ async def test_dead_letters_replay_once_the_handler_is_fixed(runtimes):
 
     envelope = payment_envelope()
     failing = EventApplier(
-        "scoring", runtime.sessions, {PaymentRecorded.type: broken}, max_attempts=1
+        "scoring",
+        runtime.sessions,
+        EventHandlers({PaymentRecorded: broken}, HANDLERS.end_batch),
+        max_attempts=1,
     )
     assert await failing.apply([delivery(envelope)]) == ["dead_lettered"]
     assert await failing.replay_dead_letters() == {"dead_lettered": 1}

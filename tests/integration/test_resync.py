@@ -11,7 +11,7 @@ from libs.common import auth, kafka, outbox
 from libs.common.db import UnitOfWork
 from libs.common.relay import OutboxRelay
 from libs.common.resync import OutboxResync, checkpoint_of
-from services.scoring.models import UnitPaymentTally
+from services.scoring.tallies.models import UnitPaymentTally
 from tests.conftest import JWT_SECRET, bearer, signed
 from tests.integration.test_consumer import delivery, payment_envelope
 from tests.support.enrollment import enroll, notice, prepare_region

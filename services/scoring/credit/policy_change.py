@@ -6,8 +6,8 @@ import asyncio
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.common.consumer import is_transient
 from libs.common.db import UnitOfWork
+from libs.common.event_handlers import is_transient
 from services.scoring.credit import bulk, policies
 from services.scoring.domain.credit_rules import CreditRules
 from services.scoring.memory import no_cycle_collection

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from libs.common import auth
-from libs.common.consumer import Delivery
+from libs.common.event_handlers import Delivery
 from libs.common.events.catalogue.partner import PartnerPaymentMade
 from libs.common.events.envelope import Envelope
 from libs.common.limits import MAX_REQUEST_BYTES

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from libs.common.consumer import Delivery
+from libs.common.event_handlers import Delivery
 from libs.common.events.catalogue.grid import UnitUpserted
 from libs.common.events.envelope import Envelope
 from libs.common.identifiers import UnitLevel

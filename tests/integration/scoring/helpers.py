@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from libs.common.consumer import Delivery
+from libs.common.event_handlers import Delivery
 from libs.common.events.catalogue.enrollment import (
     ArrearsAssessed,
     ArrearsCleared,

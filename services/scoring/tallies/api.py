@@ -1,4 +1,4 @@
-"""Unit metrics as scoring sees them."""
+"""A unit's payment tallies as scoring has counted them."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from libs.common.deps import CurrentUser, UnitOfWorkDep
 from libs.common.identifiers import UnitCode
-from services.scoring import service
-from services.scoring.schemas import UnitPaymentsRead
+from services.scoring.tallies import service
+from services.scoring.tallies.schemas import UnitPaymentsRead
 
 router = APIRouter(prefix="/units", tags=["units"])
 

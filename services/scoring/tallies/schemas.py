@@ -1,4 +1,4 @@
-"""Response models of the scoring API."""
+"""Response models of the payment tallies."""
 
 from __future__ import annotations
 
