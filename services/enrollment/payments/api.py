@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
@@ -49,7 +48,7 @@ Outcome = Annotated[
 async def get_webhook(request: Request) -> Batcher[webhook.Call, webhook.Answer]:
     """The process's batcher of webhook calls (concurrent calls share one transaction)."""
     runtime = await get_runtime(request)
-    return runtime.batcher("enrollment.webhook", partial(webhook.handle, vault=runtime.vault))
+    return runtime.batcher("enrollment.webhook", webhook.Poster(runtime.vault).post_batch)
 
 
 Webhook = Annotated[Batcher[webhook.Call, webhook.Answer], Depends(get_webhook)]
@@ -119,8 +118,7 @@ async def post_payment_file(
     assert partner_id is not None
     data = await request.body()
     opened = await files.open_file(runtime.sessions, partner_id, data, name)
-    post_lines = partial(
-        files.post_file,
+    importing = files.post_file(
         runtime.sessions,
         opened,
         data,
@@ -129,14 +127,14 @@ async def post_payment_file(
         turns=runtime.turns("enrollment.file-imports", FILE_IMPORTS_AT_ONCE),
     )
     if prefer is not None and "respond-async" in prefer:
-        runtime.run_in_background(post_lines(), name=f"import delivery {opened.delivery_id}")
+        runtime.run_in_background(importing, name=f"import delivery {opened.delivery_id}")
         response.status_code = status.HTTP_202_ACCEPTED
         response.headers["Location"] = str(
             request.url_for("get_partner_delivery", delivery_id=opened.delivery_id)
         )
         response.headers["Preference-Applied"] = "respond-async"
     else:
-        await post_lines()
+        await importing
     return await files.delivery_report(uow, opened.delivery_id, partner_id, "rejected")
 
 

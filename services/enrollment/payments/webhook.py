@@ -56,8 +56,20 @@ class Answer:
     status: int
 
 
-async def handle(
-    uow: UnitOfWork, calls: Sequence[Call], *, vault: PiiVault
+@dataclass(frozen=True)
+class Poster:
+    """Posts the batches of webhook calls of one service process, with its PII vault."""
+
+    vault: PiiVault
+
+    async def post_batch(self, uow: UnitOfWork, calls: Sequence[Call]) -> list[Answer | Exception]:
+        """The webhook batcher's handler: post a batch of calls in one unit of work; one
+        answer (or refusal) per call, in order. The batcher commits."""
+        return await post_calls(uow, calls, self.vault)
+
+
+async def post_calls(
+    uow: UnitOfWork, calls: Sequence[Call], vault: PiiVault
 ) -> list[Answer | Exception]:
     """Post a batch of calls; one answer (or refusal) per call, in order. No commit."""
     answers: dict[int, Answer | Exception] = _replays(

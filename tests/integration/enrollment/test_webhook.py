@@ -89,7 +89,7 @@ async def test_a_payment_and_its_reversal_in_one_batch_both_post(client_for):
         webhook.Call(PARTNER, service.reversal_notice(reversal)),
     ]
     async with client.runtime.sessions() as session, UnitOfWork(session) as uow:
-        paid, reversed_ = await webhook.handle(uow, calls, vault=PiiVault(PII_KEY))
+        paid, reversed_ = await webhook.post_calls(uow, calls, PiiVault(PII_KEY))
         await uow.commit()
     assert isinstance(paid, webhook.Answer) and paid.status == 201
     assert isinstance(reversed_, webhook.Answer) and reversed_.status == 201
