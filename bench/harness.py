@@ -11,7 +11,6 @@ import os
 import platform
 import subprocess
 import tempfile
-import time
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -180,8 +179,3 @@ def stamp() -> str:
 def wrk_available() -> bool:
     """Whether the `wrk` load generator is installed (Debian package `wrk`)."""
     return subprocess.run(["which", "wrk"], capture_output=True).returncode == 0
-
-
-def elapsed_since(started: float) -> float:
-    """Seconds since a `time.monotonic()` reading."""
-    return time.monotonic() - started

@@ -32,40 +32,12 @@ class IdempotentRequest:
         """Identify a request by caller, key and a hash of its body."""
         return cls(scope, key, hashlib.sha256(body).hexdigest())
 
-    async def replay(self, uow: UnitOfWork) -> dict[str, Any] | None:
-        """The first response's body, or None; Conflict when the key was used differently."""
-        row = (
-            await uow.session.execute(
-                select(idempotency_key.c.request_hash, idempotency_key.c.body).where(
-                    idempotency_key.c.scope == self.scope, idempotency_key.c.key == self.key
-                )
-            )
-        ).first()
-        if row is None:
-            return None
-        if row.request_hash != self.request_hash:
-            raise _reused()
-        return dict(row.body)
-
-    async def remember(self, uow: UnitOfWork, status_code: int, body: dict[str, Any]) -> None:
-        """Store the response in the current transaction (before the use case commits)."""
-        await uow.session.execute(
-            pg_insert(idempotency_key)
-            .values(
-                scope=self.scope,
-                key=self.key,
-                request_hash=self.request_hash,
-                status_code=status_code,
-                body=body,
-            )
-            .on_conflict_do_nothing()
-        )
-
 
 async def replay_many(
     uow: UnitOfWork, requests: Sequence[IdempotentRequest]
 ) -> list[dict[str, Any] | Conflict | None]:
-    """`replay` of many requests with one query: a stored body, a Conflict, or None."""
+    """For each request with one query: its stored first response, a Conflict (the key
+    reused with another body), or None (a new request)."""
     keys = list({(r.scope, r.key) for r in requests})
     if not keys:
         return []
