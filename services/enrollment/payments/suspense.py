@@ -11,11 +11,14 @@ from sqlalchemy.orm import aliased
 from libs.common import identifiers
 from libs.common.auth import Principal
 from libs.common.db import UnitOfWork
-from libs.common.errors import Conflict, NotFound, RuleViolation
+from libs.common.errors import NotFound, RuleViolation
 from services.enrollment import access
 from services.enrollment.domain.ledger import suspense_reason
 from services.enrollment.domain.ledger_records import EnrollmentTarget
+from services.enrollment.domain.suspense import PaymentStatus, SuspenseAction, status_of
+from services.enrollment.domain.suspense import resolve as resolve_status
 from services.enrollment.enrollments.models import Enrollment
+from services.enrollment.errors import state_conflicts
 from services.enrollment.identity import enrollment_id_of
 from services.enrollment.payments import entries, ledger, reads
 from services.enrollment.payments.models import Payment
@@ -36,7 +39,7 @@ async def list_suspense(uow: UnitOfWork, user: Principal, unit_code: str) -> lis
     ids = await uow.session.scalars(
         select(Payment.id)
         .where(
-            Payment.status == "suspense",
+            Payment.status == PaymentStatus.SUSPENSE.value,
             Payment.unit_code.startswith(identifiers.unit_prefix(unit_code)),
             ~exists().where(reversal.reverses_id == Payment.id),
         )
@@ -55,19 +58,24 @@ async def resolve(
     if payment is None or not user.covers(payment.unit_code):
         raise NotFound(f"No suspense payment {payment_id} in your jurisdiction.")
     access.require(user, access.OFFICERS, payment.unit_code)
-    if payment.status != "suspense":
-        raise Conflict(f"Payment {payment_id} is {payment.status}, not in suspense.")
-    if await uow.session.scalar(select(Payment.id).where(Payment.reverses_id == payment_id)):
-        raise Conflict(f"Payment {payment_id} was reversed by the partner.")
+    reversed_by_partner = payment.status == PaymentStatus.SUSPENSE and bool(
+        await uow.session.scalar(select(Payment.id).where(Payment.reverses_id == payment_id))
+    )
+    with state_conflicts():
+        status = resolve_status(
+            payment_id,
+            status_of(payment.status, reversed_by_partner),
+            SuspenseAction(body.action),
+        )
     now = datetime.now(UTC)
     payment.resolved_by, payment.resolved_at = user.subject, now
     payment.note = body.note or payment.note
-    if body.action == "return":
-        payment.status = "returned"
+    if status is PaymentStatus.RETURNED:
+        payment.status = status.value
         await uow.commit()
         return await reads.read_one(uow, payment.id, "returned")
     enrollment = await _target(uow, user, payment, body.enrollment_id)
-    payment.status, payment.enrollment_id = "posted", enrollment.id
+    payment.status, payment.enrollment_id = status.value, enrollment.id
     payment.person_key, payment.unit_code = enrollment.person_key, enrollment.unit_code
     await uow.session.flush()
     await ledger.settle_and_announce(uow, user.subject, now, [entries.entry_of(payment)], [])
