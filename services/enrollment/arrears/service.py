@@ -32,9 +32,17 @@ from services.enrollment.domain.arrears import (
     audit_contribution_base,
     open_balance,
 )
+from services.enrollment.domain.arrears_status import (
+    OPENING_STATE,
+    action_of,
+    require_payable,
+    state_of,
+    stored_status,
+    transition,
+)
 from services.enrollment.domain.dates import local_date
 from services.enrollment.domain.policy import SchemePolicy
-from services.enrollment.errors import domain_rules
+from services.enrollment.errors import domain_rules, state_conflicts
 from services.enrollment.schemes import service as schemes
 from services.enrollment.units import service as units
 
@@ -61,7 +69,7 @@ async def assess(uow: UnitOfWork, user: Principal, body: ArrearsCreate) -> Arrea
         scheme_code=body.scheme_code,
         year=body.year,
         period=body.period,
-        status="open",
+        status=stored_status(OPENING_STATE),
         assessed_at=now,
     )
     _store(row, balance, fee)
@@ -95,15 +103,18 @@ async def pay(
     if row is None or not user.covers(row.unit_code):
         raise NotFound(f"No arrears {arrears_id} in your jurisdiction.")
     access.require(user, access.PLANNERS, row.unit_code)
-    if row.status == "cleared" and not row.late_fee_deferred:
-        raise Conflict("These arrears are already cleared.")
+    current = state_of(row.status, row.late_fee_deferred)
+    with state_conflicts():
+        require_payable(current)
     policy = await _policy(uow, row.scheme_code, row.year)
     now = datetime.now(UTC)
     with domain_rules("paid_on"):
         applied = apply_payment(policy, _balance(row), body.amount, body.paid_on or local_date(now))
+    with state_conflicts():
+        status = stored_status(transition(current, action_of(applied.balance)))
     _store(row, applied.balance, applied.late_fee, applied.reason.text)
-    if applied.balance.cleared and row.status != "cleared":
-        row.status, row.cleared_at = "cleared", now
+    if status != row.status:  # the payment cleared open arrears
+        row.status, row.cleared_at = status, now
         uow.emit(
             ArrearsCleared(
                 arrears_id=row.id,

@@ -71,3 +71,9 @@ class NaiveDatetime(RuleViolation):
     """A datetime without a timezone reached a rule that needs an instant."""
 
     code = "datetime_naive"
+
+
+class StateConflict(EnrollmentError):
+    """A record's state does not allow the step asked of it (a 409, not a rule's 422)."""
+
+    code = "state_conflict"

@@ -12,14 +12,12 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, text, update
 
 from libs.common.db import UnitOfWork, among, bulk_insert, table_of
 from libs.common.events.envelope import Event
-from services.enrollment.domain.dates import local_date, window_dates
 from services.enrollment.domain.facts import PersonFacts
 from services.enrollment.domain.lifecycle import (
     MOVE_REASONS,
@@ -30,6 +28,7 @@ from services.enrollment.domain.lifecycle import EnrollmentState as S
 from services.enrollment.domain.payments import Payment as Entry
 from services.enrollment.domain.payments import SettlementStatus, settle
 from services.enrollment.domain.premiums import quote_premium
+from services.enrollment.domain.resettlement import is_complete, window_closed
 from services.enrollment.enrollments import audit
 from services.enrollment.enrollments.models import Enrollment, EnrollmentTransition
 from services.enrollment.payments.models import Payment
@@ -83,16 +82,9 @@ async def resettle(
     for row in rows:
         policy = policies[(row.scheme_code, row.year)]
         result = settle(policy, facts[row.person_id], entries[row.id], now, row.tier)
-        deposited = sum(
-            (e.amount for e in _standing(entries[row.id]) if e.deposited_at), Decimal(0)
-        )
-        complete = result.status is SettlementStatus.COMPLETE and deposited >= result.due
-        # A reversal's own date decides whether it lands after the window, not the clock.
-        reversed_at = max((e.paid_at for e in entries[row.id] if e.reverses), default=now)
-        window_closed = (
-            policy.window is not None and local_date(reversed_at) > window_dates(policy)[1]
-        )
-        state = _next_state(S(row.state), complete, window_closed, now, row, actor, trails, events)
+        complete = is_complete(result, entries[row.id])
+        closed = window_closed(policy, entries[row.id], now)
+        state = _next_state(S(row.state), complete, closed, now, row, actor, trails, events)
         shifts.move(
             row.scheme_code,
             row.year,
@@ -207,11 +199,6 @@ def _next_state(
         )
         state = after
     return state
-
-
-def _standing(entries: list[Entry]) -> list[Entry]:
-    reversed_refs = {e.reverses for e in entries if e.reverses}
-    return [e for e in entries if e.reverses is None and e.reference not in reversed_refs]
 
 
 async def _facts(uow: UnitOfWork, person_ids: set[uuid.UUID]) -> dict[uuid.UUID, PersonFacts]:

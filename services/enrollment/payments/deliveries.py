@@ -6,17 +6,25 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Literal
 
 from sqlalchemy import func, insert, select, tuple_, update
 
 from libs.common.db import UnitOfWork, bulk_insert, table_of
+from services.enrollment.domain.deliveries import (
+    DeliveryAction,
+    DeliveryState,
+    opening_state,
+    states_allowing,
+)
 from services.enrollment.payments.models import Delivery, DeliveryLine
 from services.enrollment.payments.notices import OUTCOMES, Outcome
 from services.enrollment.payments.schemas import DeliveryRead
 
 D = table_of(Delivery)
-UNFINISHED = ("queued", "importing")
+UNFINISHED = tuple(state.value for state in states_allowing(DeliveryAction.BEAT))
+"""The states of an import still under way, which beats."""
+STALLABLE = tuple(state.value for state in states_allowing(DeliveryAction.STALL))
+"""The states of an import the sweep may find stalled."""
 HEARTBEAT = timedelta(seconds=30)
 """How often a running import says it is alive, moving its delivery's `updated_at`, even
 while it waits `queued` for its turn."""
@@ -54,7 +62,7 @@ async def open_delivery(
             source=source,
             digest=digest,
             expected_lines=expected_lines,
-            state="done" if expected_lines is None else "queued",
+            state=opening_state(expected_lines is not None).value,
             **zeros,
         )
     )
@@ -64,15 +72,16 @@ async def open_delivery(
 async def mark(
     uow: UnitOfWork,
     delivery_id: uuid.UUID,
-    state: Literal["importing", "done", "stopped"],
+    state: DeliveryState,
     reason: str | None = None,
 ) -> None:
-    """Move a file's import on: `importing` once its turn comes, then `done`, or `stopped`
-    part-way and why."""
+    """Move a file's import on to `state` (its step checked against
+    `domain.deliveries.transition` by the caller, who knows where it stands), and say why
+    when `stopped`."""
     await uow.session.execute(
         update(D)
         .where(D.c.id == delivery_id)
-        .values(state=state, stopped_reason=reason, updated_at=func.clock_timestamp())
+        .values(state=state.value, stopped_reason=reason, updated_at=func.clock_timestamp())
     )
 
 
@@ -94,10 +103,14 @@ async def stop_stalled(
     stopped = await uow.session.execute(
         update(D)
         .where(
-            D.c.state.in_(UNFINISHED),
+            D.c.state.in_(STALLABLE),
             D.c.updated_at < func.clock_timestamp() - stalled_after,
         )
-        .values(state="stopped", stopped_reason=reason, updated_at=func.clock_timestamp())
+        .values(
+            state=DeliveryState.STOPPED.value,
+            stopped_reason=reason,
+            updated_at=func.clock_timestamp(),
+        )
         .returning(D.c.id)
     )
     return list(stopped.scalars())

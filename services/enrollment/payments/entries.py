@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,14 +15,16 @@ from libs.common.events.catalogue.enrollment import (
     PaymentReversed,
 )
 from libs.common.pii import PiiVault
+from services.enrollment.domain.ledger_records import (
+    ENTRY_COLUMNS,
+    EnrollmentTarget,
+    LedgerEntry,
+    Notice,
+    Source,
+)
 from services.enrollment.payments.models import Payment
-from services.enrollment.payments.notices import Notice
-
-if TYPE_CHECKING:
-    from services.enrollment.payments.ledger import Source
 
 L = table_of(Payment)
-_COLUMNS = [c.name for c in L.columns if c.name != "recorded_at"]
 
 
 async def known(
@@ -73,7 +75,7 @@ the lines, so two deliveries confirming overlapping entries cannot deadlock."""
 
 async def record_deposits(
     session: AsyncSession, partner_id: str, notices: list[Notice]
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, LedgerEntry]:
     """Record the deposit dates that `notices` (repeats of recorded payments) bring to
     entries without one; the entries so updated, by transaction number."""
     if not notices:
@@ -90,7 +92,7 @@ async def record_deposits(
             "deposited_at": [n.deposited_at for n in notices],
         },
     )
-    return {r.partner_txn_id: dict(r._mapping) for r in rows}
+    return {r.partner_txn_id: LedgerEntry.from_columns(dict(r._mapping)) for r in rows}
 
 
 def payment_row(
@@ -98,87 +100,84 @@ def payment_row(
     vault: PiiVault,
     n: Notice,
     person_key: str | None,
-    enrollment: Any,
+    enrollment: EnrollmentTarget | None,
     suspense: str | None,
-) -> dict[str, Any]:
-    """The ledger row of a payment notice, posted to its enrollment or held in suspense."""
-    posted = suspense is None
-    return {
-        "_line": n.line_no,
-        "id": uuid.uuid4(),
-        "partner_id": source.partner_id,
-        "partner_txn_id": n.txn,
-        "kind": "payment",
-        "status": "posted" if posted else "suspense",
-        "reverses_id": None,
-        "enrollment_id": enrollment.id if posted else (enrollment.id if enrollment else None),
-        "person_key": enrollment.person_key if posted else person_key,
-        "resident_id_enc": None
-        if posted or n.resident_id is None
-        else vault.encrypt(n.resident_id),
-        "unit_code": enrollment.unit_code if posted else n.unit_code,
-        "scheme_code": n.scheme_code,
-        "year": n.year,
-        "tier": n.tier,
-        "amount": n.amount,
-        "paid_at": n.paid_at,
-        "deposited_at": n.deposited_at,
-        "channel": source.channel,
-        "note": suspense,
-        "resolved_by": None,
-        "resolved_at": None,
-    }
+) -> LedgerEntry:
+    """The ledger entry of a payment notice: posted to `enrollment`, or held in suspense
+    (`suspense` says why) with the resident ID encrypted for the clerk who will match it."""
+    posted = enrollment if suspense is None else None
+    return LedgerEntry(
+        id=uuid.uuid4(),
+        partner_id=source.partner_id,
+        partner_txn_id=n.txn,
+        kind="payment",
+        status="suspense" if posted is None else "posted",
+        reverses_id=None,
+        enrollment_id=enrollment.id if enrollment else None,
+        person_key=posted.person_key if posted else person_key,
+        resident_id_enc=None if posted or n.resident_id is None else vault.encrypt(n.resident_id),
+        unit_code=posted.unit_code if posted else n.unit_code,
+        scheme_code=n.scheme_code,
+        year=n.year,
+        tier=n.tier,
+        amount=n.amount,
+        paid_at=n.paid_at,
+        deposited_at=n.deposited_at,
+        channel=source.channel,
+        note=suspense,
+        line_no=n.line_no,
+    )
 
 
-def columns(row: dict[str, Any]) -> dict[str, Any]:
-    """Only the table's columns of a row (drops bookkeeping keys such as `_line`)."""
-    return {name: row[name] for name in _COLUMNS}
+def entry_of(payment: Payment) -> LedgerEntry:
+    """The record of an entry loaded as a model."""
+    return LedgerEntry(**{name: getattr(payment, name) for name in ENTRY_COLUMNS})
 
 
-def _entry(row: dict[str, Any]) -> dict[str, Any]:
+def _entry(row: LedgerEntry) -> dict[str, Any]:
     """The fields every event about one ledger entry carries."""
     return {
-        "payment_id": row["id"],
-        "enrollment_id": row["enrollment_id"],
-        "partner_id": row["partner_id"],
-        "partner_txn_id": row["partner_txn_id"],
-        "person_key": row["person_key"],
-        "unit_code": row["unit_code"],
-        "scheme": row["scheme_code"],
-        "year": row["year"],
-        "amount": row["amount"],
-        "paid_at": row["paid_at"],
-        "deposited_at": row["deposited_at"],
-        "channel": row["channel"],
+        "payment_id": row.id,
+        "enrollment_id": row.enrollment_id,
+        "partner_id": row.partner_id,
+        "partner_txn_id": row.partner_txn_id,
+        "person_key": row.person_key,
+        "unit_code": row.unit_code,
+        "scheme": row.scheme_code,
+        "year": row.year,
+        "amount": row.amount,
+        "paid_at": row.paid_at,
+        "deposited_at": row.deposited_at,
+        "channel": row.channel,
     }
 
 
-def recorded_event(row: dict[str, Any], completes: bool) -> PaymentRecorded:
+def recorded_event(row: LedgerEntry, completes: bool) -> PaymentRecorded:
     """`payment.recorded` of a posted payment."""
-    return PaymentRecorded(**_entry(row), tier=row["tier"], completes_person=completes)
+    return PaymentRecorded(**_entry(row), tier=row.tier, completes_person=completes)
 
 
-def deposited_event(row: dict[str, Any], completes: bool) -> PaymentDeposited:
+def deposited_event(row: LedgerEntry, completes: bool) -> PaymentDeposited:
     """`payment.deposited` of a posted payment whose deposit came after it."""
     return PaymentDeposited(**_entry(row), completes_person=completes)
 
 
-def reversed_event(row: dict[str, Any], reopens: bool) -> PaymentReversed:
+def reversed_event(row: LedgerEntry, reopens: bool) -> PaymentReversed:
     """`payment.reversed` of a compensating entry against a posted payment."""
     return PaymentReversed(
-        reversal_id=row["id"],
-        payment_id=row["reverses_id"],
-        enrollment_id=row["enrollment_id"],
-        partner_id=row["partner_id"],
-        partner_txn_id=row["partner_txn_id"],
-        original_partner_txn_id=row["_original_txn"],
-        person_key=row["person_key"],
-        unit_code=row["unit_code"],
-        scheme=row["scheme_code"],
-        year=row["year"],
-        amount=row["amount"],
+        reversal_id=row.id,
+        payment_id=row.reverses_id,
+        enrollment_id=row.enrollment_id,
+        partner_id=row.partner_id,
+        partner_txn_id=row.partner_txn_id,
+        original_partner_txn_id=row.original_txn,
+        person_key=row.person_key,
+        unit_code=row.unit_code,
+        scheme=row.scheme_code,
+        year=row.year,
+        amount=row.amount,
         reopens_person=reopens,
-        reason=row["note"],
-        reversed_at=row["paid_at"],
-        channel=row["channel"],
+        reason=row.note,
+        reversed_at=row.paid_at,
+        channel=row.channel,
     )

@@ -34,7 +34,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -44,6 +44,7 @@ from libs.common.errors import GridgovError, NotFound
 from libs.common.logging import get_logger
 from libs.common.pii import PiiVault
 from services.enrollment import csvfile
+from services.enrollment.domain.deliveries import DeliveryAction, DeliveryState, transition
 from services.enrollment.metrics import FILE_IMPORTS_STALLED
 from services.enrollment.payments import deliveries, ledger
 from services.enrollment.payments.models import Delivery, DeliveryLine
@@ -61,7 +62,8 @@ log = get_logger(__name__)
 
 @dataclass
 class FileReport:
-    """What became of a file: counts per outcome, the refused lines, an earlier import."""
+    """What became of a file: counts per outcome, the refused lines, an earlier import,
+    and how far its import has come (as this process knows it)."""
 
     delivery_id: uuid.UUID
     partner_id: str
@@ -69,6 +71,7 @@ class FileReport:
     counts: Counter[str] = field(default_factory=Counter)
     rejected: list[Outcome] = field(default_factory=list)
     same_file_as: uuid.UUID | None = None
+    state: DeliveryState = DeliveryState.QUEUED
 
 
 class ImportStopped(GridgovError):
@@ -157,16 +160,16 @@ async def post_file(
     Without `workers`, chunks are posted one after the other in this process."""
     try:
         async with _alive(sessions, report, heartbeat), turns or contextlib.nullcontext():
-            await _mark(sessions, report, "importing")
+            await _mark(sessions, report, DeliveryAction.START)
             await _post_lines(sessions, report, data, vault, chunk_lines, progress, workers)
     except asyncio.CancelledError:
-        await _mark(sessions, report, "stopped", INTERRUPTED)
+        await _mark(sessions, report, DeliveryAction.STOP, INTERRUPTED)
         raise
     except Exception as exc:
         stopped = ImportStopped(report, exc)
-        await _mark(sessions, report, "stopped", stopped.detail)
+        await _mark(sessions, report, DeliveryAction.STOP, stopped.detail)
         raise stopped from exc
-    await _mark(sessions, report, "done")
+    await _mark(sessions, report, DeliveryAction.FINISH)
     report.rejected.sort(key=lambda o: o.line_no)
     return report
 
@@ -202,19 +205,21 @@ INTERRUPTED = (
 async def _mark(
     sessions: async_sessionmaker[AsyncSession],
     report: FileReport,
-    state: Literal["importing", "done", "stopped"],
+    action: DeliveryAction,
     reason: str | None = None,
 ) -> None:
-    if state == "stopped":
+    state = transition(report.state, action)
+    if state is DeliveryState.STOPPED:
         log.warning("file import stopped", delivery_id=str(report.delivery_id), lines=report.lines)
     try:
         async with sessions() as session, UnitOfWork(session) as uow:
             await deliveries.mark(uow, report.delivery_id, state, reason)
             await uow.commit()
     except Exception as exc:  # the database that stopped the import may refuse this too
-        if state != "stopped":
+        if state is not DeliveryState.STOPPED:
             raise
         log.warning("could not mark the delivery stopped", error=repr(exc))
+    report.state = state
 
 
 @contextlib.asynccontextmanager

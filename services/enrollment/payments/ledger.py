@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy import select
 
@@ -22,9 +22,8 @@ from libs.common.db import UnitOfWork, among, insert_new, table_of
 from libs.common.events.catalogue.enrollment import EnrollmentStatusChanged
 from libs.common.events.envelope import Event
 from libs.common.pii import PiiVault
-from services.enrollment.domain.errors import EnrollmentError
-from services.enrollment.domain.payments import accept_amount, accept_dates
-from services.enrollment.domain.policy import SchemePolicy
+from services.enrollment.domain.ledger import payment_refusal, suspense_reason
+from services.enrollment.domain.ledger_records import EnrollmentTarget, LedgerEntry, Source
 from services.enrollment.enrollments import settlement
 from services.enrollment.enrollments.models import Enrollment
 from services.enrollment.identity import enrollment_id_of
@@ -37,16 +36,6 @@ from services.enrollment.units import service as units
 
 L, E = table_of(Payment), table_of(Enrollment)
 _REPEATS = {"already_recorded", "repeated_in_delivery"}
-_CLOSED = {"duplicate", "terminated"}
-
-
-@dataclass(frozen=True)
-class Source:
-    """Who delivered the notices and how."""
-
-    partner_id: str
-    channel: str
-    actor: str
 
 
 async def post(
@@ -85,14 +74,15 @@ async def settle_and_announce(
     uow: UnitOfWork,
     actor: str,
     now: datetime,
-    posted: list[dict[str, Any]],
-    reversed_rows: list[dict[str, Any]],
-    deposited: Sequence[dict[str, Any]] = (),
+    posted: list[LedgerEntry],
+    reversed_rows: list[LedgerEntry],
+    deposited: Sequence[LedgerEntry] = (),
 ) -> None:
     """Re-settle the touched enrollments and emit payment, status and progress events."""
     lines = [*posted, *reversed_rows, *deposited]
-    touched = {r["enrollment_id"] for r in lines if r["status"] == "posted"}
-    touched.discard(None)
+    touched = {
+        r.enrollment_id for r in lines if r.status == "posted" and r.enrollment_id is not None
+    }
     changes: list[Event] = []
     shifts = tally.Shifts()
     await settlement.resettle(uow, touched, actor, now, changes, shifts)
@@ -103,9 +93,9 @@ async def settle_and_announce(
 
 
 def _payment_events(
-    posted: list[dict[str, Any]],
-    reversed_rows: list[dict[str, Any]],
-    deposited: Sequence[dict[str, Any]],
+    posted: list[LedgerEntry],
+    reversed_rows: list[LedgerEntry],
+    deposited: Sequence[LedgerEntry],
     changes: list[Event],
 ) -> list[Event]:
     """The events of the batch's entries. A person's move into `paid` is told by exactly
@@ -116,26 +106,26 @@ def _payment_events(
     into_paid = {e.enrollment_id for e in moves if e.to_state == "paid"}
     out_of_paid = {e.enrollment_id for e in moves if e.from_state == "paid"}
 
-    def claim(moved: set[uuid.UUID], enrollment_id: uuid.UUID) -> bool:
+    def claim(moved: set[uuid.UUID], enrollment_id: uuid.UUID | None) -> bool:
         if enrollment_id not in moved:
             return False
         moved.discard(enrollment_id)
         return True
 
     events: list[Event] = [
-        entries.recorded_event(r, claim(into_paid, r["enrollment_id"]))
+        entries.recorded_event(r, claim(into_paid, r.enrollment_id))
         for r in posted
-        if r["status"] == "posted"
+        if r.status == "posted"
     ]
     events += [
-        entries.reversed_event(r, claim(out_of_paid, r["enrollment_id"]))
+        entries.reversed_event(r, claim(out_of_paid, r.enrollment_id))
         for r in reversed_rows
-        if r["enrollment_id"] is not None
+        if r.enrollment_id is not None
     ]
     events += [
-        entries.deposited_event(r, claim(into_paid, r["enrollment_id"]))
+        entries.deposited_event(r, claim(into_paid, r.enrollment_id))
         for r in deposited
-        if r["status"] == "posted"
+        if r.status == "posted"
     ]
     return events
 
@@ -164,7 +154,7 @@ async def _new_lines(
 
 async def _deposits(
     uow: UnitOfWork, partner_id: str, notices: Sequence[Notice], outcomes: dict[int, Outcome]
-) -> list[dict[str, Any]]:
+) -> list[LedgerEntry]:
     """Payments recorded before without a deposit date (by another delivery, or by an
     earlier line of this one), delivered again with one: the date is recorded
     (`entries.record_deposits`) and the line is `deposited`."""
@@ -181,7 +171,7 @@ async def _deposits(
     confirmed = await entries.record_deposits(uow.session, partner_id, list(first.values()))
     for n in first.values():
         if n.txn in confirmed:
-            entry_id = confirmed[n.txn]["id"]
+            entry_id = confirmed[n.txn].id
             outcomes[n.line_no] = Outcome(n.line_no, n.txn, "deposited", None, None, entry_id)
     return list(confirmed.values())
 
@@ -192,13 +182,13 @@ async def _payment_rows(
     vault: PiiVault,
     notices: list[Notice],
     outcomes: dict[int, Outcome],
-) -> list[dict[str, Any]]:
+) -> list[LedgerEntry]:
     session = uow.session
     policies = await schemes.policies_for(session, {(n.scheme_code, n.year) for n in notices})
     known_units = await units.known_units(session, {n.unit_code for n in notices})
     valid: list[tuple[Notice, str | None, uuid.UUID]] = []
     for n in notices:
-        problem = _refusal(n, policies.get((n.scheme_code, n.year)), known_units)
+        problem = payment_refusal(n, policies.get((n.scheme_code, n.year)), known_units)
         if problem is not None:
             outcomes[n.line_no] = Outcome(n.line_no, n.txn, "rejected", *problem)
             continue
@@ -209,39 +199,12 @@ async def _payment_rows(
     rows = []
     for n, key, ref in valid:
         enrollment = found.get(ref)
-        why = _suspense_reason(n, enrollment)
+        why = suspense_reason(n.scheme_code, n.year, enrollment)
         rows.append(entries.payment_row(source, vault, n, key, enrollment, why))
     return rows
 
 
-def _refusal(
-    n: Notice, policy: SchemePolicy | None, known_units: set[str]
-) -> tuple[str, str] | None:
-    if policy is None:
-        return "scheme_unknown", f"scheme {n.scheme_code!r} is not offered for {n.year}"
-    if n.unit_code not in known_units:
-        return "unit_unknown", f"unit {n.unit_code} is not known"
-    try:
-        accept_amount(policy, n.amount, n.paid_at)
-        accept_dates(n.paid_at, n.deposited_at)
-        if n.tier is not None:
-            policy.tier(n.tier)
-    except EnrollmentError as exc:
-        return exc.code, exc.detail
-    return None
-
-
-def _suspense_reason(n: Notice, enrollment: Any) -> str | None:
-    if enrollment is None:
-        return "no_enrollment"
-    if enrollment.state in _CLOSED:
-        return "enrollment_closed"
-    if (enrollment.scheme_code, enrollment.year) != (n.scheme_code, n.year):
-        return "enrollment_mismatch"
-    return None
-
-
-async def _enrollments(uow: UnitOfWork, ids: set[uuid.UUID]) -> dict[uuid.UUID, Any]:
+async def _enrollments(uow: UnitOfWork, ids: set[uuid.UUID]) -> dict[uuid.UUID, EnrollmentTarget]:
     if not ids:
         return {}
     rows = await uow.session.execute(
@@ -249,32 +212,33 @@ async def _enrollments(uow: UnitOfWork, ids: set[uuid.UUID]) -> dict[uuid.UUID, 
             among(E.c.id, ids)
         )
     )
-    return {r.id: r for r in rows}
+    return {r.id: EnrollmentTarget(**r._mapping) for r in rows}
 
 
 async def insert_rows(
     uow: UnitOfWork,
-    rows: list[dict[str, Any]],
+    rows: list[LedgerEntry],
     outcomes: dict[int, Outcome],
     ok: Literal["recorded", "reversed"],
-) -> list[dict[str, Any]]:
+) -> list[LedgerEntry]:
     """Insert ledger rows; a row another delivery inserted meanwhile becomes a duplicate."""
     if not rows:
         return []
-    inserted = await insert_new(uow.session, L, [entries.columns(r) for r in rows])
+    inserted = await insert_new(uow.session, L, [r.columns() for r in rows])
     # The insert waited for the delivery that won the race to commit: its rows are visible now.
-    raced = [r["partner_txn_id"] for r in rows if r["id"] not in inserted]
-    winners = await entries.known(uow.session, rows[0]["partner_id"], raced)
+    raced = [r.partner_txn_id for r in rows if r.id not in inserted]
+    winners = await entries.known(uow.session, rows[0].partner_id, raced)
     kept = []
     for r in rows:
-        line, txn = r["_line"], r["partner_txn_id"]
-        if r["id"] not in inserted:
+        line, txn = r.line_no, r.partner_txn_id
+        assert line is not None, "only entries made from a delivery's lines are inserted"
+        if r.id not in inserted:
             entry_id, how = winners[txn]
             outcomes[line] = Outcome(line, txn, "duplicate", "already_recorded", how, entry_id)
             continue
         kept.append(r)
-        if r["status"] == "suspense":
-            outcomes[line] = Outcome(line, txn, "suspense", r["note"], None, r["id"])
+        if r.status == "suspense":
+            outcomes[line] = Outcome(line, txn, "suspense", r.note, None, r.id)
         else:
-            outcomes[line] = Outcome(line, txn, ok, None, None, r["id"])
+            outcomes[line] = Outcome(line, txn, ok, None, None, r.id)
     return kept

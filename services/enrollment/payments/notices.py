@@ -17,6 +17,7 @@ from typing import Literal, get_args
 
 from libs.common import identifiers
 from services.enrollment.domain.dates import SHANGHAI
+from services.enrollment.domain.ledger_records import Notice
 
 OutcomeKind = Literal["recorded", "duplicate", "reversed", "deposited", "suspense", "rejected"]
 """`deposited`: a payment recorded earlier without its deposit date, delivered again with it."""
@@ -36,25 +37,6 @@ CSV_COLUMNS = (
 )
 _AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-
-
-@dataclass(frozen=True)
-class Notice:
-    """One payment or reversal line, validated for form (not yet against the ledger)."""
-
-    line_no: int
-    txn: str
-    amount: Decimal
-    paid_at: datetime
-    resident_id: str | None = None
-    enrollment_ref: uuid.UUID | None = None
-    unit_code: str = ""
-    scheme_code: str = ""
-    year: int = 0
-    tier: str | None = None
-    deposited_at: datetime | None = None
-    original_txn: str | None = None
-    note: str | None = None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased
@@ -12,15 +11,25 @@ from sqlalchemy.orm import aliased
 from libs.common import identifiers
 from libs.common.auth import Principal
 from libs.common.db import UnitOfWork
-from libs.common.errors import Conflict, NotFound, RuleViolation
+from libs.common.errors import NotFound, RuleViolation
 from services.enrollment import access
+from services.enrollment.domain.ledger import suspense_reason
+from services.enrollment.domain.ledger_records import EnrollmentTarget
+from services.enrollment.domain.suspense import PaymentStatus, SuspenseAction, status_of
+from services.enrollment.domain.suspense import resolve as resolve_status
 from services.enrollment.enrollments.models import Enrollment
+from services.enrollment.errors import state_conflicts
 from services.enrollment.identity import enrollment_id_of
-from services.enrollment.payments import ledger, reads
+from services.enrollment.payments import entries, ledger, reads
 from services.enrollment.payments.models import Payment
 from services.enrollment.payments.schemas import PaymentRead, SuspenseResolve
 
-_CLOSED = {"duplicate", "terminated"}
+UNMATCHABLE = {
+    "no_enrollment": "No such enrollment to match in your jurisdiction.",
+    "enrollment_closed": "The enrollment is closed.",
+    "enrollment_mismatch": "The enrollment is for another scheme-year.",
+}
+"""What a clerk is told for each reason a payment cannot be posted to the enrollment."""
 
 
 async def list_suspense(uow: UnitOfWork, user: Principal, unit_code: str) -> list[PaymentRead]:
@@ -30,7 +39,7 @@ async def list_suspense(uow: UnitOfWork, user: Principal, unit_code: str) -> lis
     ids = await uow.session.scalars(
         select(Payment.id)
         .where(
-            Payment.status == "suspense",
+            Payment.status == PaymentStatus.SUSPENSE.value,
             Payment.unit_code.startswith(identifiers.unit_prefix(unit_code)),
             ~exists().where(reversal.reverses_id == Payment.id),
         )
@@ -49,22 +58,27 @@ async def resolve(
     if payment is None or not user.covers(payment.unit_code):
         raise NotFound(f"No suspense payment {payment_id} in your jurisdiction.")
     access.require(user, access.OFFICERS, payment.unit_code)
-    if payment.status != "suspense":
-        raise Conflict(f"Payment {payment_id} is {payment.status}, not in suspense.")
-    if await uow.session.scalar(select(Payment.id).where(Payment.reverses_id == payment_id)):
-        raise Conflict(f"Payment {payment_id} was reversed by the partner.")
+    reversed_by_partner = payment.status == PaymentStatus.SUSPENSE and bool(
+        await uow.session.scalar(select(Payment.id).where(Payment.reverses_id == payment_id))
+    )
+    with state_conflicts():
+        status = resolve_status(
+            payment_id,
+            status_of(payment.status, reversed_by_partner),
+            SuspenseAction(body.action),
+        )
     now = datetime.now(UTC)
     payment.resolved_by, payment.resolved_at = user.subject, now
     payment.note = body.note or payment.note
-    if body.action == "return":
-        payment.status = "returned"
+    if status is PaymentStatus.RETURNED:
+        payment.status = status.value
         await uow.commit()
         return await reads.read_one(uow, payment.id, "returned")
     enrollment = await _target(uow, user, payment, body.enrollment_id)
-    payment.status, payment.enrollment_id = "posted", enrollment.id
+    payment.status, payment.enrollment_id = status.value, enrollment.id
     payment.person_key, payment.unit_code = enrollment.person_key, enrollment.unit_code
     await uow.session.flush()
-    await ledger.settle_and_announce(uow, user.subject, now, [_row(payment)], [])
+    await ledger.settle_and_announce(uow, user.subject, now, [entries.entry_of(payment)], [])
     await uow.commit()
     return await reads.read_one(uow, payment.id, "recorded")
 
@@ -75,42 +89,22 @@ async def _target(
     if chosen is None and payment.person_key is not None:
         chosen = enrollment_id_of(payment.person_key, payment.scheme_code, payment.year)
     enrollment = await uow.session.get(Enrollment, chosen) if chosen else None
-    if enrollment is None or not user.covers(enrollment.unit_code):
-        raise RuleViolation(
-            "No such enrollment to match in your jurisdiction.",
-            field="enrollment_id",
-            code="no_enrollment",
-        )
-    if enrollment.state in _CLOSED:
-        raise RuleViolation(
-            "The enrollment is closed.", field="enrollment_id", code="enrollment_closed"
-        )
-    if (enrollment.scheme_code, enrollment.year) != (payment.scheme_code, payment.year):
-        raise RuleViolation(
-            "The enrollment is for another scheme-year.",
-            field="enrollment_id",
-            code="enrollment_mismatch",
-        )
+    if enrollment is not None and not user.covers(enrollment.unit_code):
+        enrollment = None
+    target = None if enrollment is None else _target_of(enrollment)
+    reason = suspense_reason(payment.scheme_code, payment.year, target)
+    if reason is not None:
+        raise RuleViolation(UNMATCHABLE[reason], field="enrollment_id", code=reason)
+    assert enrollment is not None
     return enrollment
 
 
-def _row(p: Payment) -> dict[str, Any]:
-    return {
-        name: getattr(p, name)
-        for name in (
-            "id",
-            "enrollment_id",
-            "partner_id",
-            "partner_txn_id",
-            "person_key",
-            "unit_code",
-            "scheme_code",
-            "year",
-            "tier",
-            "amount",
-            "paid_at",
-            "deposited_at",
-            "channel",
-            "status",
-        )
-    }
+def _target_of(enrollment: Enrollment) -> EnrollmentTarget:
+    return EnrollmentTarget(
+        enrollment.id,
+        enrollment.state,
+        enrollment.unit_code,
+        enrollment.person_key,
+        enrollment.scheme_code,
+        enrollment.year,
+    )

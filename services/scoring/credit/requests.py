@@ -20,6 +20,11 @@ from services.scoring.credit.schemas import (
     RequestStatus,
 )
 from services.scoring.credit.service import ensure_entity_covered, load_entity
+from services.scoring.domain.credit_requests import (
+    NotADecision,
+    RequestAlreadyDecided,
+    decision_outcome,
+)
 
 
 async def submit(
@@ -60,14 +65,16 @@ async def decide(
     if request is None:
         raise NotFound(f"No credit request {request_id}.")
     entity = await load_entity(uow, user, request.credit_code, lock=True)
-    if request.status != RequestStatus.PENDING.value:
-        raise Conflict(f"Request {request_id} was already {request.status}.")
-    if body.status is RequestStatus.PENDING:
-        raise RuleViolation("A decision is accepted or rejected.", field="status")
+    try:
+        status = decision_outcome(request_id, RequestStatus(request.status), body.status)
+    except RequestAlreadyDecided as exc:
+        raise Conflict(exc.detail) from exc
+    except NotADecision as exc:
+        raise RuleViolation(exc.detail, field="status") from exc
     now = datetime.now(UTC)
-    request.status, request.outcome = body.status.value, body.outcome
+    request.status, request.outcome = status.value, body.outcome
     request.decided_by, request.decided_at = user.subject, now
-    if body.status is RequestStatus.ACCEPTED and request.item_ids:
+    if status is RequestStatus.ACCEPTED and request.item_ids:
         await uow.session.execute(
             update(CreditItemRow)
             .where(CreditItemRow.id.in_(request.item_ids))

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from libs.common.events.catalogue.scoring import Grade, ScoreKind
 from libs.common.identifiers import UnitCode
+from services.scoring.domain.credit_requests import RequestStatus
 from services.scoring.domain.credit_rules import CreditDimension
 
 DimensionScore = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
@@ -119,14 +120,6 @@ class RequestKind(StrEnum):
 
     OBJECTION = "objection"
     REPAIR = "repair"
-
-
-class RequestStatus(StrEnum):
-    """Where a request stands."""
-
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
 
 
 class CreditRequestCreate(BaseModel):
