@@ -30,6 +30,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy libs services tests
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/python -m libs.common.events.docs --check
 
 # The database-backed tests again, on the server at 127.0.0.1:5432 (CI always has it).

@@ -1,12 +1,15 @@
 """The demo region loaded on the first `make up`: what a newcomer sees at once.
 
 Each service adds its part through its public API, as a partner or an official would; the
-parts run in this order because later ones build on earlier ones.
+parts run in this order because later ones build on earlier ones. What more than one part
+needs (the region, the scheme, the year, the villagers per village) is kept here, so no
+service's part imports another's.
 """
 
 from __future__ import annotations
 
 import importlib
+from datetime import UTC, datetime
 
 DISTRICT = "320115000000"
 TOWNS = {"320115101000": "秣陵街道", "320115102000": "东山街道", "320115103000": "湖熟街道"}
@@ -18,7 +21,14 @@ VILLAGES = {
     "320115103001": "湖熟社区",
     "320115103002": "周岗村",
 }
+SCHEME = "resident-medical-a"
+PERSONS_PER_VILLAGE = 20
 PARTS = ("services.enrollment.demo", "services.scoring.demo")
+
+
+def demo_year() -> int:
+    """Resident medical for next year, collected this autumn."""
+    return datetime.now(UTC).year + 1
 
 
 def load(env: dict[str, str]) -> None:

@@ -15,16 +15,16 @@ import httpx
 
 from libs.common import auth
 from libs.common.identifiers import parent_unit, resident_id_check_char
-from services.demo import DISTRICT, TOWNS, VILLAGES
+from services.demo import (
+    DISTRICT,
+    PERSONS_PER_VILLAGE,
+    SCHEME,
+    TOWNS,
+    VILLAGES,
+    demo_year,
+)
 
-SCHEME = "resident-medical-a"
 TEMPLATE = "resident_medical/variant-a"
-PERSONS_PER_VILLAGE = 20
-
-
-def demo_year() -> int:
-    """Resident medical for next year, collected this autumn."""
-    return datetime.now(UTC).year + 1
 
 
 def demo_resident_id(village_index: int, person: int) -> str:

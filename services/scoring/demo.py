@@ -15,8 +15,7 @@ import httpx
 
 from libs.common import auth
 from libs.common.identifiers import credit_code_check_char
-from services.demo import DISTRICT, VILLAGES
-from services.enrollment.demo import PERSONS_PER_VILLAGE, SCHEME, demo_year
+from services.demo import DISTRICT, PERSONS_PER_VILLAGE, SCHEME, VILLAGES, demo_year
 
 CAMPAIGN = "demo-resident-medical"
 WAIT_SECONDS = 30.0

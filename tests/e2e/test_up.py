@@ -31,7 +31,7 @@ def test_a_cold_start_serves_all_four_services_and_the_demo(tmp_path: Path) -> N
         pytest.skip(f"ports {busy} are taken (a stack is running here)")
     log = tmp_path / "up.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GRIDGOV_", "KAFKA_"))}
-    command = [sys.executable, "-m", "libs.common.cli", "up", "--var", str(tmp_path / "var")]
+    command = [sys.executable, "-m", "services.cli", "up", "--var", str(tmp_path / "var")]
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
     try:

@@ -1,6 +1,6 @@
 """Services as real processes beside an embedded broker: what e2e tests and benchmarks run.
 
-The services run as `python -m libs.common.cli serve …` subprocesses that write to log
+The services run as `python -m services.cli serve …` subprocesses that write to log
 files; a broker can be stopped and a new, empty one started on the same port.
 """
 
@@ -71,7 +71,7 @@ class ServiceProcess:
         command = [
             sys.executable,
             "-m",
-            "libs.common.cli",
+            "services.cli",
             "serve",
             self.name,
             "--host",

@@ -1,7 +1,9 @@
 """Scheme policies: versioned per scheme, region and year, validated when loaded.
 
 Schemes differ between regions and years (DOMAIN §1), so every tier, subsidy, window and
-special amount lives in a policy file; the rules in this package only interpret it.
+special amount lives in a policy file; the rules in this package only interpret it. The files
+are read by `services.enrollment.policy`, beside them: this package parses and validates their
+text and does no file I/O.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import tomllib
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -24,8 +25,6 @@ from pydantic import (
 
 from .errors import PolicyError, UnknownTier
 from .identity_tags import IdentityTag
-
-DEFAULT_POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
 
 Payer = Literal["city", "town", "county", "fiscal"]
 ShareRounding = Literal["truncate", "half_up"]
@@ -251,25 +250,12 @@ class SchemePolicy(_Frozen):
         raise UnknownTier(f"{self.scheme_code} has no tier {code!r}")
 
 
-def load_policy(path: Path) -> SchemePolicy:
-    """Read and validate one TOML policy file."""
+def parse_policy(text: str, name: str) -> SchemePolicy:
+    """Validate one policy from its TOML text; `name` (its file's) begins any error."""
     try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle, parse_float=Decimal)
-        return SchemePolicy.model_validate(raw)
-    except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
-        raise PolicyError(f"{path.name}: {exc}") from exc
-
-
-def load_default_policies(directory: Path = DEFAULT_POLICY_DIR) -> dict[PolicyKey, SchemePolicy]:
-    """Load every shipped policy file, keyed by (scheme, region, year, version)."""
-    policies: dict[PolicyKey, SchemePolicy] = {}
-    for path in sorted(directory.glob("*.toml")):
-        policy = load_policy(path)
-        if policy.key in policies:
-            raise PolicyError(f"{path.name}: duplicate policy {policy.key}")
-        policies[policy.key] = policy
-    return policies
+        return SchemePolicy.model_validate(tomllib.loads(text, parse_float=Decimal))
+    except (tomllib.TOMLDecodeError, ValidationError) as exc:
+        raise PolicyError(f"{name}: {exc}") from exc
 
 
 def current_policy(

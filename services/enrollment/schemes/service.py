@@ -18,7 +18,7 @@ from services.enrollment import access
 from services.enrollment.domain.dates import campaign_phase, local_date
 from services.enrollment.domain.eligibility import decide_eligibility
 from services.enrollment.domain.facts import PersonFacts, Sex
-from services.enrollment.domain.policy import PolicyKey, SchemePolicy, load_default_policies
+from services.enrollment.domain.policy import PolicyKey, SchemePolicy
 from services.enrollment.domain.premiums import PremiumQuote, quote_premium
 from services.enrollment.domain.reasons import Reason
 from services.enrollment.domain.retirement import (
@@ -28,6 +28,7 @@ from services.enrollment.domain.retirement import (
     quote_wage_base,
 )
 from services.enrollment.errors import domain_rules
+from services.enrollment.policy import load_default_policies
 from services.enrollment.schemes.models import SchemeYear
 from services.enrollment.schemes.schemas import (
     DecidedAmount,

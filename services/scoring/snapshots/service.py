@@ -22,9 +22,9 @@ from services.scoring.domain.business_calendar import SHANGHAI
 from services.scoring.domain.cadence import SnapshotCadence, period_key
 from services.scoring.domain.periods import period_bounds
 from services.scoring.domain.progress import elapsed_fraction
+from services.scoring.snapshots import triggers
 from services.scoring.snapshots.models import RankingSnapshot, SnapshotEntry
 from services.scoring.snapshots.schemas import SnapshotCreate, SnapshotEntryRead, SnapshotRead
-from services.scoring.triggers import service as triggers
 
 EVENT_CADENCE = {
     SnapshotCadence.WEEKLY_FRIDAY: Cadence.WEEKLY,

@@ -4,7 +4,8 @@ from datetime import date, datetime
 
 from services.enrollment.domain.dates import SHANGHAI
 from services.enrollment.domain.facts import PersonFacts, Sex
-from services.enrollment.domain.policy import current_policy, load_default_policies
+from services.enrollment.domain.policy import current_policy
+from services.enrollment.policy import load_default_policies
 
 POLICIES = load_default_policies()
 VARIANT_A = current_policy(POLICIES, "resident_medical", "variant-a", 2025)

@@ -7,12 +7,8 @@ import pytest
 
 from services.enrollment.domain.errors import PolicyError
 from services.enrollment.domain.identity_tags import IDENTITY_TAGS
-from services.enrollment.domain.policy import (
-    PayerShare,
-    current_policy,
-    load_default_policies,
-    load_policy,
-)
+from services.enrollment.domain.policy import PayerShare, current_policy
+from services.enrollment.policy import load_default_policies, load_policy
 
 from .policies import POLICIES, VARIANT_B
 

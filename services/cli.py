@@ -1,4 +1,9 @@
-"""The `gridgov` command: run services, migrate, mint development tokens, run everything."""
+"""The `gridgov` command: run services, migrate, mint development tokens, run everything.
+
+A composition root: it knows every service (their apps and `cli.py`), so it lives beside them
+in `services/`, not in `libs/common`, which never imports a service (the import contracts in
+pyproject.toml).
+"""
 
 from __future__ import annotations
 
@@ -97,7 +102,7 @@ def up(
     var: Annotated[Path, typer.Option(help="Where data and logs are kept")] = Path("var"),
 ) -> None:
     """Run everything on this machine: embedded PostgreSQL and broker, four services, demo data."""
-    from libs.common import devstack
+    from services import devstack
 
     devstack.run(var.resolve())
 
@@ -160,7 +165,7 @@ def main() -> None:
     """Entry point of the console script."""
     import sys
 
-    from libs.common import devstack
+    from services import devstack
 
     if sys.argv[1:2] != ["up"]:  # `up` starts its own stack; other commands talk to it
         devstack.use_running_stack()

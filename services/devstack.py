@@ -1,4 +1,8 @@
-"""`make up`: the whole system on one machine, embedded servers unless real ones are set."""
+"""`make up`: the whole system on one machine, embedded servers unless real ones are set.
+
+Like the `gridgov` command that starts it, a composition root: it runs every service and loads
+the demo, so it lives in `services/` (libs/common never imports a service).
+"""
 
 from __future__ import annotations
 
@@ -110,7 +114,7 @@ def _interrupt(*_: object) -> None:
 
 def _spawn(service: str, env: dict[str, str], var: Path) -> subprocess.Popen[bytes]:
     log = open(var / "logs" / f"{service}.log", "ab")  # noqa: SIM115
-    command = [sys.executable, "-m", "libs.common.cli", "serve", service, "--host", "127.0.0.1"]
+    command = [sys.executable, "-m", "services.cli", "serve", service, "--host", "127.0.0.1"]
     return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
