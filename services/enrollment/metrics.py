@@ -1,4 +1,5 @@
-"""Enrollment's own Prometheus metrics: the campaign's figures and the bank-file imports.
+"""Enrollment's own Prometheus gauges: the campaign's figures and the bank-file imports
+(the count of stalled imports is kept where they are stopped, payments/files.py).
 
 The gauges are read from the database at each scrape (`collect`), so every replica shows
 the same value: aggregate them with `max`, not `sum`.
@@ -6,7 +7,7 @@ the same value: aggregate them with `max`, not `sum`.
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Gauge
 
 from libs.common.db import UnitOfWork
 from libs.common.service import Runtime
@@ -20,9 +21,6 @@ COMPLETED = Gauge(
 )
 DEPOSITED = Gauge("deposited_yuan", "Contributions deposited, in yuan", SCHEME_YEAR)
 FILE_IMPORTS = Gauge("file_imports_unfinished", "Bank-file imports not finished", ["state"])
-FILE_IMPORTS_STALLED = Counter(
-    "file_imports_stalled", "Bank-file imports marked stopped after their process went silent"
-)
 
 
 async def collect(runtime: Runtime) -> None:

@@ -27,7 +27,7 @@ from libs.common.events.catalogue.hazards import (
 from libs.common.events.envelope import Event
 from services.scoring.domain.credit_rules import CreditItemKind
 from services.scoring.domain.live_metric import MetricChange
-from services.scoring.rankings.changes import change_of
+from services.scoring.metric_changes import change_of
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sqlalchemy import Text, cast, null, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db import UnitOfWork
+from services.scoring.campaigns import metrics, ranks
 from services.scoring.campaigns.models import Campaign, CampaignUnit
 from services.scoring.credit import bulk, policies
 from services.scoring.credit import replay as credit_replay
@@ -24,7 +25,6 @@ from services.scoring.derivation import effects_of
 from services.scoring.eventlog import service as eventlog
 from services.scoring.eventlog.service import Logged
 from services.scoring.memory import no_cycle_collection
-from services.scoring.rankings import metrics, ranks
 from services.scoring.tallies import service as tallies_service
 from services.scoring.tallies.models import UnitPaymentTally
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from libs.common.deps import CurrentUser, Now, PiiVaultDep, RuntimeDep, UnitOfWorkDep
 from libs.common.identifiers import UnitCode
 from services.enrollment.domain.lifecycle import EnrollmentState
-from services.enrollment.enrollments import roster, service
+from services.enrollment.enrollments import corrections, roster, service
 from services.enrollment.enrollments.schemas import (
     EnrollmentCreate,
     EnrollmentRead,
@@ -21,6 +21,7 @@ from services.enrollment.enrollments.schemas import (
     WindowClosed,
 )
 from services.enrollment.export import XLSX_RESPONSES, Format, models_xlsx
+from services.enrollment.persons.schemas import PersonRead, PersonUpdate
 
 router = APIRouter(tags=["enrollments"])
 
@@ -109,3 +110,17 @@ def roster_read(report: roster.RosterReport) -> RosterRead:
         rejected=report.counts["rejected"],
         refused=[RefusedLine.model_validate(r) for r in report.refused],
     )
+
+
+@router.patch("/persons/{person_id}", response_model=PersonRead, tags=["persons"])
+async def patch_person(
+    person_id: uuid.UUID,
+    body: PersonUpdate,
+    user: CurrentUser,
+    vault: PiiVaultDep,
+    uow: UnitOfWorkDep,
+) -> PersonRead:
+    """Correct a person's facts (officers of their village); their enrollments are settled
+    again under the new facts. (Listed under persons; it lives with enrollments because it
+    settles them.)"""
+    return await corrections.update_person(uow, user, vault, person_id, body)

@@ -12,7 +12,7 @@ from libs.common.deps import CurrentUser, PiiVaultDep, UnitOfWorkDep
 from libs.common.identifiers import UnitCode
 from services.enrollment.domain.identity_tags import IDENTITY_TAGS
 from services.enrollment.export import XLSX_RESPONSES, Format, models_xlsx
-from services.enrollment.persons import corrections, service
+from services.enrollment.persons import service
 from services.enrollment.persons.schemas import (
     HouseholdCreate,
     HouseholdRead,
@@ -20,7 +20,6 @@ from services.enrollment.persons.schemas import (
     PersonCreate,
     PersonRead,
     PersonSearch,
-    PersonUpdate,
 )
 
 router = APIRouter(tags=["persons"])
@@ -30,19 +29,6 @@ router = APIRouter(tags=["persons"])
 async def get_identity_tags(user: CurrentUser) -> list[IdentityTagRead]:
     """The identity categories (身份类别) persons, quotes and rosters may name."""
     return [IdentityTagRead(code=code, name=name) for code, name in IDENTITY_TAGS.items()]
-
-
-@router.patch("/persons/{person_id}", response_model=PersonRead)
-async def patch_person(
-    person_id: uuid.UUID,
-    body: PersonUpdate,
-    user: CurrentUser,
-    vault: PiiVaultDep,
-    uow: UnitOfWorkDep,
-) -> PersonRead:
-    """Correct a person's facts (officers of their village); their enrollments are settled
-    again under the new facts."""
-    return await corrections.update_person(uow, user, vault, person_id, body)
 
 
 @router.post("/households", response_model=HouseholdRead, status_code=status.HTTP_201_CREATED)

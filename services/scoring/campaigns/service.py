@@ -12,6 +12,7 @@ from libs.common.db import UnitOfWork
 from libs.common.errors import Conflict, NotFound, RuleViolation
 from libs.common.identifiers import unit_prefix
 from services.scoring import roles
+from services.scoring.campaigns import metrics, ranks
 from services.scoring.campaigns.models import Campaign, CampaignUnit
 from services.scoring.campaigns.policies import policy_of
 from services.scoring.campaigns.schemas import (
@@ -26,9 +27,8 @@ from services.scoring.domain.errors import ScoringError
 from services.scoring.domain.live_metric import UnitMetric, cents, score_unit
 from services.scoring.domain.metrics import MetricKind
 from services.scoring.eventlog import service as eventlog
+from services.scoring.metric_changes import METRIC_EVENTS, change_of
 from services.scoring.policy import load_campaign_policy
-from services.scoring.rankings import metrics, ranks
-from services.scoring.rankings.changes import METRIC_EVENTS, change_of
 
 
 def _resolve_policy(body: CampaignCreate) -> CampaignPolicy:

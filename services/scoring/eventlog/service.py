@@ -1,14 +1,5 @@
-"""Applying the events scoring consumes, and keeping them so state can be rebuilt.
-
-The path of an event (docs/architecture.md walks it):
-- `apply_event` is the handler of every event scoring consumes (services/scoring/
-  consumers.py). It records the event's credit items at once and returns what the event
-  moves in the log, the tallies and the campaign metrics (`Moves`).
-- `log_batch` is scoring's batch end: the consumer calls it once per batch, in the batch's
-  transaction, with the `Moves` of the events applied. One statement appends them all to
-  the log; the events logged for the first time then move the tallies in one statement
-  and the metrics and ranks in a fixed few, instead of several statements per event.
-"""
+"""The event log: every event scoring applied, in the order applied, so that its state can
+be rebuilt from them (services/scoring/rebuild.py) and new campaigns seeded."""
 
 from __future__ import annotations
 
@@ -19,14 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db import UnitOfWork
 from libs.common.events import registry
 from libs.common.events.envelope import Envelope, Event
-from services.scoring.credit import items as credit_items
-from services.scoring.derivation import TallyDelta, effects_of
-from services.scoring.domain.live_metric import MetricChange
-from services.scoring.rankings import metrics
-from services.scoring.tallies import service as tallies
 
 _SELECT = """
     SELECT seq, event_id, type, subject, CAST(envelope -> 'data' AS text) AS data
@@ -46,38 +31,6 @@ _APPEND = text(
     """
 )
 _OF_TYPES = text(_SELECT.format(filter="AND type = ANY(CAST(:types AS text[]))"))
-
-
-@dataclass(frozen=True)
-class Moves:
-    """What one applied event moves at the end of its batch."""
-
-    envelope: Envelope
-    tally: TallyDelta | None
-    change: MetricChange | None
-
-
-async def apply_event(uow: UnitOfWork, event: Event, envelope: Envelope) -> Moves:
-    """Apply an event: its credit items now (idempotently); its log row, tally delta and
-    metric change are returned for `log_batch`."""
-    effects = effects_of(event, envelope.id)
-    if effects.entity is not None:
-        await credit_items.know_entity(uow, effects.entity)
-    if effects.item is not None:
-        await credit_items.record_item(uow, effects.item)
-    await uow.commit()
-    return Moves(envelope, effects.tally, effects.change)
-
-
-async def log_batch(session: AsyncSession, applied: Sequence[Moves]) -> None:
-    """Log a batch's applied events in order; those not logged before (an event applied
-    again after its inbox row was purged is) move their tallies, metrics and ranks."""
-    new = await append(session, [m.envelope for m in applied])
-    first_time = [m for m in applied if uuid.UUID(m.envelope.id) in new]
-    await tallies.add_tallies(session, [m.tally for m in first_time if m.tally is not None])
-    changes = [m.change for m in first_time if m.change is not None]
-    if changes:
-        await session.run_sync(metrics.apply_changes, changes)
 
 
 async def append(session: AsyncSession, envelopes: Sequence[Envelope]) -> set[uuid.UUID]:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from libs.common.events.catalogue.enrollment import PaymentDeposited, PaymentRecorded
 from services.scoring.domain.metrics import MetricKind
-from services.scoring.rankings.changes import METRIC_EVENTS, change_of
+from services.scoring.metric_changes import METRIC_EVENTS, change_of
 
 PAID = datetime(2026, 11, 3, 9, tzinfo=UTC)
 DEPOSITED = datetime(2026, 11, 5, 9, tzinfo=UTC)

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from libs.common.identifiers import ancestors
+from services.scoring.campaigns import ranks
 from services.scoring.campaigns.models import Campaign
 from services.scoring.campaigns.policies import parse_stored
 from services.scoring.credit.scoring import explanation_json
@@ -30,7 +31,6 @@ from services.scoring.domain.live_metric import (
     apply_metric_change,
     score_unit,
 )
-from services.scoring.rankings import ranks
 
 Key = tuple[str, str]
 
