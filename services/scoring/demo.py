@@ -16,7 +16,7 @@ import httpx
 from libs.common import auth
 from libs.common.identifiers import credit_code_check_char
 from services.demo import DISTRICT, VILLAGES
-from services.enrollment.demo import PERSONS_PER_VILLAGE, SCHEME, demo_year
+from services.enrollment.demo import PERSONS_PER_VILLAGE, SCHEME, TEMPLATE, demo_year
 
 CAMPAIGN = "demo-resident-medical"
 WAIT_SECONDS = 30.0
@@ -34,6 +34,7 @@ def campaign(year: int) -> dict[str, Any]:
         "version": "demo_resident_medical_rate.v1",
         "name": "居民医保参保征缴 (演示)",
         "subject": "village",
+        "scheme_policy": TEMPLATE,
         "metric": "deposited_enrollments",
         "formula": "rate",
         "cadences": ["weekly_friday", "monthly", "quarterly"],

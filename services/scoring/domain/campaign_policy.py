@@ -39,6 +39,9 @@ class CampaignPolicy(PolicyModel):
     version: str = Field(min_length=1)
     name: str = Field(min_length=1)
     subject: SubjectKind
+    # The enrollment scheme (`scheme_code/region`, as services/enrollment/policy names it)
+    # whose premiums this campaign's completion and per-capita rules are written for.
+    scheme_policy: str | None = Field(default=None, pattern=r"^[a-z_]+/[a-z0-9-]+$")
     metric: MetricKind
     formula: FormulaKind
     pools: tuple[PoolPolicy, ...] = Field(min_length=1)
