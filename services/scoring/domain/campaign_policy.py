@@ -8,6 +8,7 @@ from pydantic import Field, field_validator, model_validator
 from .awards import DateBucketAwards
 from .business_calendar import MonthDayField
 from .cadence import SnapshotCadence
+from .circular import CircularPolicy
 from .errors import UnknownPool
 from .formulas import FormulaKind
 from .metrics import MetricKind, ensure_allowed_metric
@@ -51,6 +52,7 @@ class CampaignPolicy(PolicyModel):
     date_bucket_awards: DateBucketAwards | None = None
     rank_awards: RankAwardPolicy | None = None
     triggers: TriggerPolicy = TriggerPolicy()
+    circular: CircularPolicy = CircularPolicy()
 
     @field_validator("metric", mode="before")
     @classmethod
