@@ -22,6 +22,8 @@ VILLAGES = {
     "320115103002": "周岗村",
 }
 SCHEME = "resident-medical-a"
+SCHEME_POLICY = "resident_medical/variant-a"
+"""The shipped scheme policy the demo's scheme-year is made from, and its campaign ranks."""
 PERSONS_PER_VILLAGE = 20
 PARTS = ("services.enrollment.demo", "services.scoring.demo")
 

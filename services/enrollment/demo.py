@@ -19,12 +19,11 @@ from services.demo import (
     DISTRICT,
     PERSONS_PER_VILLAGE,
     SCHEME,
+    SCHEME_POLICY,
     TOWNS,
     VILLAGES,
     demo_year,
 )
-
-TEMPLATE = "resident_medical/variant-a"
 
 
 def demo_resident_id(village_index: int, person: int) -> str:
@@ -87,7 +86,7 @@ def load(env: dict[str, str]) -> None:
 def _region(client: httpx.Client, admin: dict[str, str], year: int) -> None:
     for code, name in {DISTRICT: "江宁区", **TOWNS, **VILLAGES}.items():
         _ok(client.put(f"/v1/units/{code}", json={"name": name}, headers=admin))
-    scheme = {"template": TEMPLATE, "collection_year": year - 1}
+    scheme = {"template": SCHEME_POLICY, "collection_year": year - 1}
     _ok(client.put(f"/v1/schemes/{SCHEME}/years/{year}", json=scheme, headers=admin))
 
 

@@ -15,7 +15,14 @@ import httpx
 
 from libs.common import auth
 from libs.common.identifiers import credit_code_check_char
-from services.demo import DISTRICT, PERSONS_PER_VILLAGE, SCHEME, VILLAGES, demo_year
+from services.demo import (
+    DISTRICT,
+    PERSONS_PER_VILLAGE,
+    SCHEME,
+    SCHEME_POLICY,
+    VILLAGES,
+    demo_year,
+)
 
 CAMPAIGN = "demo-resident-medical"
 WAIT_SECONDS = 30.0
@@ -33,6 +40,7 @@ def campaign(year: int) -> dict[str, Any]:
         "version": "demo_resident_medical_rate.v1",
         "name": "居民医保参保征缴 (演示)",
         "subject": "village",
+        "scheme_policy": SCHEME_POLICY,
         "metric": "deposited_enrollments",
         "formula": "rate",
         "cadences": ["weekly_friday", "monthly", "quarterly"],

@@ -12,6 +12,7 @@ from services.scoring.circulars import render, service
 
 router = APIRouter(prefix="/snapshots", tags=["circulars"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
 
 
 @router.get("/{snapshot_id}/circular.xlsx", response_class=Response)
@@ -30,3 +31,13 @@ async def circular_html(
 ) -> HTMLResponse:
     """The snapshot's circular as a printable HTML page."""
     return HTMLResponse(render.to_html(await service.circular(uow, user, snapshot_id)))
+
+
+@router.get("/{snapshot_id}/circular.pdf", response_class=Response)
+async def circular_pdf(snapshot_id: uuid.UUID, user: CurrentUser, uow: UnitOfWorkDep) -> Response:
+    """The snapshot's circular as an A4 PDF, as issued: head, praised, criticised, ranks."""
+    circular = await service.circular(uow, user, snapshot_id)
+    disposition = f'attachment; filename="circular-{circular.snapshot.period}.pdf"'
+    return Response(
+        render.to_pdf(circular), media_type=PDF, headers={"Content-Disposition": disposition}
+    )

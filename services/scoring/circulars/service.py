@@ -5,18 +5,24 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
+
 from libs.common.auth import Principal
 from libs.common.db import UnitOfWork
 from services.scoring.campaigns.models import Campaign
 from services.scoring.campaigns.policies import policy_of
-from services.scoring.domain.ranking import RankedUnit, in_bottom
+from services.scoring.domain.business_calendar import local_date
+from services.scoring.domain.circular import (
+    CircularPolicy,
+    Heading,
+    document_number,
+    praised_and_criticised,
+)
+from services.scoring.domain.ranking import RankedUnit
 from services.scoring.snapshots.models import RankingSnapshot, SnapshotEntry
 from services.scoring.snapshots.service import load_snapshot
 from services.scoring.triggers.schemas import TriggerRead
 from services.scoring.triggers.service import list_triggers
-
-PRAISED_TOP = 3
-"""通报表扬: the first three of each pool (ties share the place)."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,8 @@ class Circular:
 
     campaign: Campaign
     snapshot: RankingSnapshot
+    heading: Heading
+    policy: CircularPolicy
     pools: dict[str, list[SnapshotEntry]]
     pool_labels: dict[str, str]
     praised: list[SnapshotEntry]
@@ -38,19 +46,55 @@ async def circular(uow: UnitOfWork, user: Principal, snapshot_id: uuid.UUID) -> 
     campaign = await uow.session.get(Campaign, snapshot.campaign)
     assert campaign is not None
     policy = policy_of(campaign)
-    bottom_n = policy.triggers.criticism_bottom_n
     pools: dict[str, list[SnapshotEntry]] = {}
     for entry in entries:
         pools.setdefault(entry.pool, []).append(entry)
+    by_unit = {(e.pool, e.unit_code): e for e in entries}
+    praised, criticised = praised_and_criticised(
+        [_ranked(e) for e in entries], policy.circular, policy.triggers.criticism_bottom_n
+    )
+    issued_on = local_date(snapshot.taken_at)
+    heading = Heading(
+        office=policy.circular.issuing_office,
+        number=document_number(
+            policy.circular, issued_on.year, await _sequence(uow, snapshot, issued_on.year)
+        ),
+        issued_on=f"{issued_on.year}年{issued_on.month}月{issued_on.day}日",
+        title=f"关于{campaign.name}工作进度排名情况的通报",
+    )
     return Circular(
         campaign=campaign,
         snapshot=snapshot,
+        heading=heading,
+        policy=policy.circular,
         pools=pools,
         pool_labels={p.code: p.label for p in policy.pools},
-        praised=[e for e in entries if e.rank <= PRAISED_TOP and e.pool_size > PRAISED_TOP],
-        criticised=[e for e in entries if in_bottom(_ranked(e), bottom_n)],
+        praised=[by_unit[(u.pool, u.unit_id)] for u in praised],
+        criticised=[by_unit[(u.pool, u.unit_id)] for u in criticised],
         triggers=await list_triggers(uow, user, snapshot.campaign, snapshot_id),
     )
+
+
+async def _sequence(uow: UnitOfWork, snapshot: RankingSnapshot, year: int) -> int:
+    """The snapshot's place among the campaign's circulars issued (taken) in `year`.
+
+    Snapshots are never deleted and each is issued once, so the number is stable: a late
+    snapshot of an earlier period takes the next number, as a late document would.
+    """
+    taken = RankingSnapshot.taken_at
+    earlier = (taken < snapshot.taken_at) | (
+        (taken == snapshot.taken_at) & (RankingSnapshot.id <= snapshot.id)
+    )
+    count = await uow.session.scalar(
+        select(func.count())
+        .select_from(RankingSnapshot)
+        .where(
+            RankingSnapshot.campaign == snapshot.campaign,
+            func.extract("year", func.timezone("Asia/Shanghai", taken)) == year,
+            earlier,
+        )
+    )
+    return int(count or 1)
 
 
 def _ranked(e: SnapshotEntry) -> RankedUnit:

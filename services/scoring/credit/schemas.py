@@ -8,12 +8,30 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from libs.common.events.catalogue.scoring import Grade, ScoreKind
 from libs.common.identifiers import UnitCode
+from services.scoring.domain.credit import CreditGrade
 from services.scoring.domain.credit_requests import RequestStatus
 from services.scoring.domain.credit_rules import CreditDimension
+
+
+def grade_label(grade: Grade | None) -> str | None:
+    """A grade's Chinese name (001:L24), shown beside its code: 优秀 良好 一般 较差 差."""
+    return None if grade is None else CreditGrade(grade.value).label_zh
+
+
+class _Graded(BaseModel):
+    """A model with a `grade` code, answered with its Chinese label beside it."""
+
+    grade: Grade | None
+
+    @computed_field(description="The grade's Chinese name: 优秀, 良好, 一般, 较差 or 差.")  # type: ignore[prop-decorator]
+    @property
+    def grade_label(self) -> str | None:
+        return grade_label(self.grade)
+
 
 DimensionScore = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
 
@@ -45,7 +63,7 @@ class ExplanationLineRead(BaseModel):
     text: str
 
 
-class OfficialRead(BaseModel):
+class OfficialRead(_Graded):
     """The latest official posting."""
 
     year: int
@@ -54,7 +72,7 @@ class OfficialRead(BaseModel):
     posted_at: datetime
 
 
-class ProvisionalRead(BaseModel):
+class ProvisionalRead(_Graded):
     """The score computed here under the versioned industry rules."""
 
     score: Decimal
@@ -71,7 +89,7 @@ class SupervisionRead(BaseModel):
     cadence_override: str | None
 
 
-class CreditRead(BaseModel):
+class CreditRead(_Graded):
     """An entity's credit; `shown` says whether `grade`/`score` are official or provisional."""
 
     credit_code: str
@@ -101,7 +119,7 @@ class CreditItemRead(BaseModel):
     cleared_at: datetime | None
 
 
-class HistoryRead(BaseModel):
+class HistoryRead(_Graded):
     """One past score."""
 
     model_config = ConfigDict(from_attributes=True)

@@ -21,11 +21,17 @@ class DateBucket(PolicyModel):
 
 
 class DateBucketAwards(PolicyModel):
-    """The completion rule, the buckets (earliest first) and the per-capita award."""
+    """The completion rule, the buckets (earliest first) and the per-capita award.
+
+    The per-capita figures are the resident pension's (000:L132, L184): a campaign over a
+    scheme with another premium states its own. `min_per_capita = 0` is a campaign without a
+    per-capita condition (the rate alone completes); `excess_award = 0` names no per-capita
+    award.
+    """
 
     required_rate: Decimal = Field(default=Decimal(1), gt=0)
-    min_per_capita: Decimal = Decimal(500)
-    excess_per_capita: Decimal = Decimal(600)
+    min_per_capita: Decimal = Field(default=Decimal(500), ge=0)
+    excess_per_capita: Decimal = Field(default=Decimal(600), ge=0)
     excess_award: Decimal = Field(default=Decimal(2000), ge=0)
     subsidy_per_person: Decimal = Field(default=Decimal(1), ge=0)
     not_completed_deduction: Decimal = Field(default=Decimal(1), ge=0, le=1)
@@ -102,7 +108,7 @@ def settle_date_bucket_awards(
     if bucket.subsidy_deduction:
         text = f"completed by {bucket.by}: {bucket.subsidy_deduction:%} of the county subsidy"
         lines.append(_line(village, _deduction(subsidy, bucket.subsidy_deduction), "AW-LATE", text))
-    if village.per_capita >= policy.excess_per_capita:
+    if policy.excess_award and village.per_capita >= policy.excess_per_capita:
         text = f"per-capita {village.per_capita} ≥ {policy.excess_per_capita}"
         lines.append(_line(village, policy.excess_award, "AW-EXCESS", text))
     return _outcome(village, bucket.per_cadre, lines, barred=False)

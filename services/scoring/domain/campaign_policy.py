@@ -8,6 +8,7 @@ from pydantic import Field, field_validator, model_validator
 from .awards import DateBucketAwards
 from .business_calendar import MonthDayField
 from .cadence import SnapshotCadence
+from .circular import CircularPolicy
 from .errors import UnknownPool
 from .formulas import FormulaKind
 from .metrics import MetricKind, ensure_allowed_metric
@@ -39,6 +40,9 @@ class CampaignPolicy(PolicyModel):
     version: str = Field(min_length=1)
     name: str = Field(min_length=1)
     subject: SubjectKind
+    # The enrollment scheme (`scheme_code/region`, as services/enrollment/policy names it)
+    # whose premiums this campaign's completion and per-capita rules are written for.
+    scheme_policy: str | None = Field(default=None, pattern=r"^[a-z_]+/[a-z0-9-]+$")
     metric: MetricKind
     formula: FormulaKind
     pools: tuple[PoolPolicy, ...] = Field(min_length=1)
@@ -48,6 +52,7 @@ class CampaignPolicy(PolicyModel):
     date_bucket_awards: DateBucketAwards | None = None
     rank_awards: RankAwardPolicy | None = None
     triggers: TriggerPolicy = TriggerPolicy()
+    circular: CircularPolicy = CircularPolicy()
 
     @field_validator("metric", mode="before")
     @classmethod

@@ -8,6 +8,7 @@ from services.scoring.domain.penalties import PenaltyLadder, parse_penalty_ladde
 
 CREDIT_RULES = "credit_rules.v1.toml"
 RESIDENT_MEDICAL_CAMPAIGN = "campaign_resident_medical.v1.toml"
+RESIDENT_PENSION_CAMPAIGN = "campaign_resident_pension.v1.toml"
 STRAW_BURNING_LADDER = "straw_burning_ladder.v1.toml"
 
 
@@ -19,6 +20,12 @@ def read_policy_text(name: str) -> str:
 def load_credit_rules(name: str = CREDIT_RULES) -> CreditRules:
     """The default credit rules, validated."""
     return parse_credit_rules(read_policy_text(name))
+
+
+def campaign_policy_files() -> tuple[str, ...]:
+    """The names of every bundled campaign policy file."""
+    names = (entry.name for entry in resources.files(__name__).iterdir())
+    return tuple(sorted(n for n in names if n.startswith("campaign_") and n.endswith(".toml")))
 
 
 def load_campaign_policy(name: str = RESIDENT_MEDICAL_CAMPAIGN) -> CampaignPolicy:

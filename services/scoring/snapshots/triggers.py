@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from libs.common.db import UnitOfWork
+from libs.common.events.catalogue.scoring import TriggerAction as EventTriggerAction
 from libs.common.events.catalogue.scoring import TriggerFired as TriggerFiredEvent
 from libs.common.events.catalogue.scoring import TriggerKind as EventTriggerKind
 from services.scoring.campaigns.models import Campaign
@@ -27,7 +28,7 @@ from services.scoring.triggers.models import TriggerFiring
 EVENT_KIND = {
     TriggerKind.BOTTOM_TWICE_CRITICISM: EventTriggerKind.CRITICISM_CIRCULAR,
     TriggerKind.BOTTOM_TWICE_ADMONITION: EventTriggerKind.ADMONITION_TALK,
-    TriggerKind.QUARTER_BEHIND: EventTriggerKind.REPORT_MEETING,
+    TriggerKind.QUARTER_BEHIND: EventTriggerKind.EXPLAIN_AT_REPORT_MEETING,
     TriggerKind.QUARTER_BEHIND_TWICE: EventTriggerKind.DISCIPLINE_TALK,
 }
 
@@ -112,6 +113,7 @@ async def evaluate(uow: UnitOfWork, campaign: Campaign, snapshot: RankingSnapsho
                 unit_code=firing.unit_id,
                 kind=EVENT_KIND[firing.kind],
                 rule=firing.kind.value,
+                actions=tuple(EventTriggerAction(a.kind.value) for a in firing.actions),
                 snapshot_ids=snapshots,
                 fired_at=now,
             )

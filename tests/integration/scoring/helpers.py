@@ -38,6 +38,7 @@ VILLAGES = [
 ADMIN = bearer(["district_admin"], DISTRICT)
 YEAR = 2027
 SCHEME = "resident-medical"
+PENSION_SCHEME = "resident-pension"
 
 
 def at(month: int, day: int, year: int = YEAR) -> datetime:
@@ -58,11 +59,12 @@ def progress(
     when: datetime,
     amount: Decimal | None = None,
     task_kind: str = "persons",
+    scheme: str = SCHEME,
 ) -> ProgressChanged:
     """A progress.changed as enrollment emits it after a deposited completion."""
     return ProgressChanged(
         unit_code=unit,
-        scheme=SCHEME,
+        scheme=scheme,
         year=YEAR,
         completed_persons=completed,
         enrolled_persons=max(completed, 1),
@@ -225,6 +227,18 @@ def medical_campaign(code: str = "rm-2027", **overrides: Any) -> dict[str, Any]:
         "policy_file": "campaign_resident_medical.v1",
         "units": units(),
     }
+    body.update(overrides)
+    return body
+
+
+def pension_campaign(code: str = "rm-2027", **overrides: Any) -> dict[str, Any]:
+    """The resident-pension enrollment campaign on its bundled policy (per-capita rules)."""
+    body = medical_campaign(
+        code,
+        name="城乡居民养老保险参(续)保",
+        scheme=PENSION_SCHEME,
+        policy_file="campaign_resident_pension.v1",
+    )
     body.update(overrides)
     return body
 

@@ -88,6 +88,7 @@ async def test_an_official_grade_is_shown_once_posted(client_for):
     response = await client.post(f"{ENTITY}/official", json=official, headers=ADMIN)
     credit = response.json()
     assert (credit["shown"], credit["grade"], credit["score"]) == ("official", "fair", "500.00")
+    assert credit["grade_label"] == "一般" and credit["official"]["grade_label"] == "一般"
     assert credit["provisional"]["score"] == "650.00"
     assert credit["supervision"]["sampling_ratio_per_quarter"] == "0.10"
     grades = await emitted(client.runtime, "credit.grade_changed")

@@ -9,10 +9,13 @@ import pytest
 
 from tests.integration.scoring.helpers import (
     ADMIN,
+    PENSION_SCHEME,
+    SCHEME,
     VILLAGES,
     apply,
     at,
     medical_campaign,
+    pension_campaign,
     progress,
     units,
 )
@@ -21,8 +24,13 @@ SETTLEMENT = "/v1/campaigns/rm-2027/settlement"
 FARMS = ["320115101003", "320115101004", "320115102003", "320115102004"]
 
 
-def reading(unit: str, done: int, when, per_capita: int = 600):
-    return progress(unit, done, 100, when, Decimal(done * per_capita))
+def reading(unit: str, done: int, when, per_capita: int = 600, scheme: str = SCHEME):
+    return progress(unit, done, 100, when, Decimal(done * per_capita), scheme=scheme)
+
+
+def pension(unit: str, done: int, when, per_capita: int = 600):
+    """A resident-pension reading: the per-capita rules (000:L132, L184) are the pension's."""
+    return reading(unit, done, when, per_capita, scheme=PENSION_SCHEME)
 
 
 async def settle(client) -> dict:
@@ -33,17 +41,17 @@ async def settle(client) -> dict:
 
 async def test_date_bucket_awards_and_late_deductions(client_for):
     client = await client_for("scoring")
-    body = medical_campaign(units=units(cadre_ids=["c1", "c2"], contact_cadre_ids=["k1"]))
+    body = pension_campaign(units=units(cadre_ids=["c1", "c2"], contact_cadre_ids=["k1"]))
     assert (await client.post("/v1/campaigns", json=body, headers=ADMIN)).status_code == 201
     await apply(
         client.runtime,
-        reading(VILLAGES[0], 100, at(6, 10)),  # by Jun 30, per capita 600
-        reading(VILLAGES[1], 100, at(6, 20), per_capita=499),  # rate 100% is not enough
-        reading(VILLAGES[1], 100, at(7, 20), per_capita=500),  # by Jul 31
-        reading(VILLAGES[2], 100, at(8, 31), per_capita=550),  # by Aug 31
-        reading(VILLAGES[3], 100, at(10, 15)),  # by Oct 31: half the county subsidy lost
-        reading(VILLAGES[4], 100, at(12, 31)),  # by Dec 31: all of it lost
-        reading(VILLAGES[5], 90, at(12, 31)),  # never
+        pension(VILLAGES[0], 100, at(6, 10)),  # by Jun 30, per capita 600
+        pension(VILLAGES[1], 100, at(6, 20), per_capita=499),  # rate 100% is not enough
+        pension(VILLAGES[1], 100, at(7, 20), per_capita=500),  # by Jul 31
+        pension(VILLAGES[2], 100, at(8, 31), per_capita=550),  # by Aug 31
+        pension(VILLAGES[3], 100, at(10, 15)),  # by Oct 31: half the county subsidy lost
+        pension(VILLAGES[4], 100, at(12, 31)),  # by Dec 31: all of it lost
+        pension(VILLAGES[5], 90, at(12, 31)),  # never
     )
     awards = {a["unit_code"]: a for a in (await settle(client))["date_bucket_awards"]}
     got = {

@@ -118,6 +118,10 @@ async def test_a_trigger_fires_on_the_second_consecutive_bottom_ranking(client_f
     events = await emitted(client.runtime, "trigger.fired")
     talks = [e["data"] for e in events if e["data"]["kind"] == "admonition_talk"]
     assert {t["unit_code"] for t in talks} == admonished
+    # One vocabulary: the event's rule is the API's trigger kind, its actions the API's.
+    assert {(t["rule"], tuple(t["actions"])) for t in talks} == {
+        ("bottom_twice_admonition", ("admonition_talk",))
+    }
     assert {tuple(t["snapshot_ids"]) for t in talks} == {(first["id"], second["id"])}
 
 

@@ -108,7 +108,7 @@ def _samples() -> list[Event]:
                             entries=[{"subject_id": VILLAGE, "rank": 1, "score": "98.0"}],
                             published_at=T1),
         sc.TriggerFired(trigger_id=uuid.uuid4(), campaign="medical-2025", unit_code=VILLAGE,
-                        kind="admonition_talk", rule="bottom3_twice",
+                        kind="admonition_talk", rule="bottom_twice_admonition",
                         snapshot_ids=(uuid.uuid4(), uuid.uuid4()), fired_at=T1),
         pa.PartnerPaymentMade(partner_id="icbc", partner_txn_id="TX-1",
                               resident_id="11010519491231002X", unit_code=VILLAGE,

@@ -12,9 +12,10 @@ from services.scoring.domain.awards import (
 )
 from services.scoring.domain.errors import InvalidPolicy
 from services.scoring.domain.policy_base import validate_policy
-from services.scoring.policy import load_campaign_policy
+from services.scoring.policy import RESIDENT_PENSION_CAMPAIGN, load_campaign_policy
 
-_AWARDS = load_campaign_policy().date_bucket_awards
+# DOMAIN §4.2's date-bucket figures (000:L170–L190) are the resident pension campaign's.
+_AWARDS = load_campaign_policy(RESIDENT_PENSION_CAMPAIGN).date_bucket_awards
 assert _AWARDS is not None
 POLICY: DateBucketAwards = _AWARDS
 YEAR = 2024
@@ -112,3 +113,14 @@ def test_buckets_must_run_forward_in_time():
     data["buckets"] = list(reversed(data["buckets"]))
     with pytest.raises(InvalidPolicy):
         validate_policy(DateBucketAwards, data)
+
+
+def test_the_medical_campaign_completes_at_its_premium_and_names_no_per_capita_award():
+    medical = load_campaign_policy().date_bucket_awards
+    assert medical is not None
+    assert first_completion_date(
+        [ProgressReading(date(2024, 6, 1), Decimal(1), Decimal(320))], medical
+    )
+    outcome = settle_date_bucket_awards(village(date(2024, 6, 1), "900"), medical, YEAR)
+    assert outcome.per_cadre == 1200 and outcome.village_award == 0
+    assert [line.rule_code for line in outcome.explanation] == ["AW-BUCKET"]

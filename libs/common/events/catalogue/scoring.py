@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, ClassVar
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from libs.common.events.catalogue.common import Part, Slug, UserId
 from libs.common.events.envelope import Event
@@ -44,13 +44,38 @@ class Cadence(StrEnum):
 
 
 class TriggerKind(StrEnum):
-    """The consequence a trigger over consecutive rankings sets off."""
+    """The consequence a trigger over consecutive rankings sets off: the name of its main
+    action, as the scoring API's `actions[].kind` spells it."""
 
     CRITICISM_CIRCULAR = "criticism_circular"
     ADMONITION_TALK = "admonition_talk"
-    REPORT_MEETING = "report_meeting"
+    EXPLAIN_AT_REPORT_MEETING = "explain_at_report_meeting"
     DISCIPLINE_TALK = "discipline_talk"
     HONOURS_BARRED = "honours_barred"
+
+
+LEGACY_TRIGGER_KINDS = {"report_meeting": TriggerKind.EXPLAIN_AT_REPORT_MEETING}
+"""Names earlier producers of `trigger.fired.v1` used, read as today's."""
+
+
+class TriggerRule(StrEnum):
+    """Which trigger fired (000:L192, L501), as the scoring API's trigger `kind` spells it."""
+
+    BOTTOM_TWICE_CRITICISM = "bottom_twice_criticism"
+    BOTTOM_TWICE_ADMONITION = "bottom_twice_admonition"
+    QUARTER_BOTTOM_BEHIND = "quarter_bottom_behind"
+    QUARTER_BOTTOM_BEHIND_TWICE = "quarter_bottom_behind_twice"
+
+
+class TriggerAction(StrEnum):
+    """An action a trigger requires, as the scoring API's `actions[].kind` spells it."""
+
+    CRITICISM_CIRCULAR = "criticism_circular"
+    WRITTEN_EXPLANATION = "written_explanation"
+    RECTIFICATION_DEADLINE = "rectification_deadline"
+    ADMONITION_TALK = "admonition_talk"
+    EXPLAIN_AT_REPORT_MEETING = "explain_at_report_meeting"
+    DISCIPLINE_TALK = "discipline_talk"
 
 
 class _ScoringEvent(Event):
@@ -126,9 +151,24 @@ class TriggerFired(_ScoringEvent):
     campaign: Slug = Field(description="The assessment campaign.")
     unit_code: UnitCode = Field(description="The unit, or the cadre's unit.")
     cadre_id: UserId | None = Field(None, description="The cadre, when a person is ranked.")
-    kind: TriggerKind = Field(description="The consequence.")
-    rule: Slug = Field(description="The policy rule that fired, e.g. `bottom3_twice`.")
+    kind: TriggerKind = Field(
+        description="The consequence: the trigger's main action (`report_meeting` of earlier "
+        "producers reads as `explain_at_report_meeting`)."
+    )
+    rule: Slug = Field(
+        description="The trigger that fired, as the API's trigger `kind`: "
+        "`bottom_twice_criticism`, `bottom_twice_admonition`, `quarter_bottom_behind`, "
+        "`quarter_bottom_behind_twice`."
+    )
+    actions: tuple[TriggerAction, ...] = Field(
+        (), description="Every action the trigger requires, as the API's `actions[].kind`."
+    )
     snapshot_ids: tuple[uuid.UUID, ...] = Field(
         min_length=1, description="The ranking snapshots involved."
     )
     fired_at: AwareDatetime = Field(description="When it fired.")
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _legacy_kind(cls, value: object) -> object:
+        return LEGACY_TRIGGER_KINDS.get(value, value) if isinstance(value, str) else value
