@@ -25,6 +25,7 @@ from libs.common import auth
 from libs.common.app import create_service_app
 from libs.common.applier import EventApplier
 from libs.common.db import UnitOfWork
+from libs.common.deps import get_now
 from libs.common.event_handlers import Delivery, EventHandlers
 from libs.common.events.catalogue.enrollment import ProgressChanged
 from libs.common.events.envelope import Envelope
@@ -65,6 +66,11 @@ def campaign(codes: list[str]) -> dict[str, object]:
     }
 
 
+async def after_the_year() -> datetime:
+    """The clock of the bench's requests: the campaign year is over."""
+    return datetime(YEAR + 1, 1, 4, tzinfo=UTC)
+
+
 def reading(unit: str, done: int, when: datetime) -> Delivery:
     """A progress.changed delivery as the consumer receives it."""
     event = ProgressChanged(
@@ -85,6 +91,7 @@ def reading(unit: str, done: int, when: datetime) -> Delivery:
 async def main(units: int, requests: int) -> None:
     async with harness.scratch_runtime() as runtime:
         app = create_service_app(runtime.spec, runtime.settings, runtime)
+        app.dependency_overrides[get_now] = after_the_year  # its weeks have all ended
         token = auth.mint_token(
             harness.JWT_SECRET, subject="bench", roles=["district_admin"], jurisdiction=DISTRICT
         )

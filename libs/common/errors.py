@@ -12,7 +12,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Message, Receive, Scope, Send
 
+from libs.common.asgi import HttpMiddleware
 from libs.common.logging import current_request_id, get_logger
 
 PROBLEM_JSON = "application/problem+json"
@@ -142,16 +144,48 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     return http_problem(request, exc)
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error", path=request.url.path)
+def unexpected_problem(request: Request) -> JSONResponse:
+    """The 500 problem document of an error no handler expected (its `request_id` lets the
+    caller and the operator find the logged stack)."""
     return problem(
         500, "internal-error", "Internal error", "An unexpected error occurred.", request
     )
 
 
+class UnhandledErrorMiddleware(HttpMiddleware):
+    """Answers an unexpected exception with a 500 problem document, logged with its stack.
+
+    Starlette's own handler for `Exception` runs in its outermost middleware: outside the
+    request id (the body had none, the response no `X-Request-ID`), and it re-raises, so
+    that the server then closes the client's keep-alive connection. Installed inside the
+    request-id middleware, this one answers and returns: the connection stays usable.
+    """
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            request = Request(scope)
+            log.exception("unhandled error", method=request.method, path=request.url.path)
+            if started:  # half a response sent: nothing to do but let the server close it
+                raise
+            await unexpected_problem(request)(scope, receive, send)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Map every error to problem+json, once, for the whole app."""
+    """Map every error to problem+json, once, for the whole app.
+
+    Call it before adding the request-id middleware: the unexpected-error middleware must
+    run inside it (the middleware added first is the innermost)."""
     app.add_exception_handler(GridgovError, _on_gridgov_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
-    app.add_exception_handler(Exception, _on_unexpected)
+    app.add_middleware(UnhandledErrorMiddleware)

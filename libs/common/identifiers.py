@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, WithJsonSchema
 
@@ -58,6 +59,19 @@ _RESIDENT_CHECK = "10X98765432"
 _RESIDENT_RE = re.compile(r"[0-9]{17}[0-9X]")
 _DIGITS17_RE = re.compile(r"[0-9]{17}")
 _EARLIEST_BIRTH_YEAR = 1850
+_CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def today_in_china() -> date:
+    """Today's date in Asia/Shanghai: no one can be born after it."""
+    return datetime.now(_CHINA).date()
+
+
+def ensure_born(born: date, what: str = "birth date") -> date:
+    """Return `born` unless it lies after today (Asia/Shanghai): raise InvalidIdentifier."""
+    if born > today_in_china():
+        raise InvalidIdentifier(f"{what} {born.isoformat()} is in the future")
+    return born
 
 
 @lru_cache(maxsize=65_536)  # pure; every event carries codes, a replay parses millions
@@ -191,7 +205,7 @@ def _birth_date(number: str) -> date:
         raise InvalidIdentifier(
             f"resident ID number has a birth year before {_EARLIEST_BIRTH_YEAR}"
         )
-    return born
+    return ensure_born(born, "resident ID number's birth date")
 
 
 def resident_birth_date(number: str) -> date:

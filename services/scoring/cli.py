@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 import typer
@@ -47,6 +47,7 @@ def snapshot(
 ) -> None:
     """Take a campaign's snapshot of a period now (the scheduler does this on its days)."""
     from libs.common.db import UnitOfWork
+    from libs.common.errors import RuleViolation
     from services.scoring.campaigns.models import Campaign
     from services.scoring.domain.cadence import SnapshotCadence
     from services.scoring.snapshots import service
@@ -59,6 +60,10 @@ def snapshot(
                 if found is None:
                     raise typer.BadParameter(f"no campaign {campaign}")
                 day = date.fromisoformat(on) if on else service.today()
+                try:
+                    service.ensure_period_ended(SnapshotCadence(cadence), day, datetime.now(UTC))
+                except RuleViolation as refused:
+                    raise typer.BadParameter(refused.detail, param_hint="--on") from None
                 snap, created = await service.take(uow, found, SnapshotCadence(cadence), day, "cli")
                 await uow.commit()
                 return f"{snap.period} {snap.id} {'taken' if created else 'already taken'}"

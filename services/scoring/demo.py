@@ -9,6 +9,7 @@ ranked on the plain completion rate, which gives a spread at once.
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -23,6 +24,9 @@ from services.demo import (
     VILLAGES,
     demo_year,
 )
+from services.scoring.domain.business_calendar import SHANGHAI
+from services.scoring.domain.cadence import SnapshotCadence
+from services.scoring.domain.periods import SNAPSHOT_HOUR, latest_closing_day
 
 CAMPAIGN = "demo-resident-medical"
 WAIT_SECONDS = 30.0
@@ -77,7 +81,11 @@ def load(env: dict[str, str]) -> None:
     with httpx.Client(base_url=env["GRIDGOV_SCORING_URL"], timeout=30) as client:
         _ok(client.post("/v1/campaigns", json=campaign(demo_year()), headers=admin), 409)
         ranked = _wait_for_scores(client, admin)
-        body = {"cadence": "weekly_friday"}  # this week's, Asia/Shanghai
+        # The latest week that has ended (a week still running cannot be snapshotted).
+        friday = latest_closing_day(
+            SnapshotCadence.WEEKLY_FRIDAY, datetime.now(SHANGHAI), SNAPSHOT_HOUR
+        )
+        body = {"cadence": "weekly_friday", "on": friday.isoformat()}
         _ok(client.post(f"/v1/campaigns/{CAMPAIGN}/snapshots", json=body, headers=admin))
         for n, (unit, name, level) in enumerate(ENTITIES, start=1):
             basic = {

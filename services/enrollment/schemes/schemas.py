@@ -6,9 +6,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from libs.common.identifiers import ResidentId
+from libs.common.identifiers import ResidentId, ensure_born
 from services.enrollment.domain.identity_tags import IdentityTag
 
 Code = str
@@ -75,7 +75,9 @@ class QuoteRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     resident_id: ResidentId | None = None
-    birth_date: date | None = None
+    birth_date: date | None = Field(
+        None, description="Not after today (Asia/Shanghai): a future birth date is a 422."
+    )
     sex: Literal["male", "female"] | None = None
     tags: list[Annotated[str, IdentityTag]] = Field(
         default_factory=list,
@@ -92,6 +94,11 @@ class QuoteRequest(BaseModel):
     )
     paid_at: AwareDatetime | None = Field(None, description="When the person pays (default now)")
     tier: str | None = Field(None, max_length=64)
+
+    @field_validator("birth_date")
+    @classmethod
+    def _born_already(cls, born: date | None) -> date | None:
+        return None if born is None else ensure_born(born)
 
 
 class EligibilityRead(BaseModel):

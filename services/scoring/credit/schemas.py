@@ -8,11 +8,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, computed_field, field_validator
 
 from libs.common.events.catalogue.scoring import Grade, ScoreKind
 from libs.common.identifiers import UnitCode
-from services.scoring.domain.credit import CreditGrade
+from services.scoring.domain.credit import CreditGrade, grade_for
 from services.scoring.domain.credit_requests import RequestStatus
 from services.scoring.domain.credit_rules import CreditDimension
 
@@ -42,16 +42,50 @@ class BasicInfoCreate(BaseModel):
     unit_code: UnitCode = Field(description="The unit the entity is located in.")
     name: str | None = Field(None, max_length=200, description="Registered name.")
     dimensions: dict[CreditDimension, DimensionScore] = Field(
-        description="The five dimension scores, each 0–100."
+        description="The five dimension scores, each 0–100: all five are required."
     )
+
+    @field_validator("dimensions")
+    @classmethod
+    def _all_five_dimensions(
+        cls, dimensions: dict[CreditDimension, Decimal]
+    ) -> dict[CreditDimension, Decimal]:
+        missing = [d.value for d in CreditDimension if d not in dimensions]
+        if missing:
+            raise ValueError(f"all five dimensions are required; missing: {', '.join(missing)}")
+        return dimensions
 
 
 class OfficialGradeCreate(BaseModel):
     """An official annual grade posted by the provincial credit platform (001:L26)."""
 
-    year: int = Field(ge=2000, le=2100)
+    year: int = Field(ge=2000, le=2100, description="The assessment year graded.")
     grade: Grade
-    score: Decimal | None = Field(None, ge=0, le=1000, max_digits=6, decimal_places=2)
+    score: Decimal | None = Field(
+        None,
+        ge=0,
+        le=1000,
+        max_digits=6,
+        decimal_places=2,
+        description="The comprehensive score, if the platform gives it: it must lie in the "
+        "grade's band (001:L24: excellent ≥ 650, good ≥ 550, fair ≥ 450, poor ≥ 350).",
+    )
+
+    @field_validator("score")
+    @classmethod
+    def _score_within_the_grade_band(
+        cls, score: Decimal | None, info: ValidationInfo
+    ) -> Decimal | None:
+        grade = info.data.get("grade")
+        if score is None or grade is None:
+            return score
+        banded = grade_for(score)
+        if banded != CreditGrade(grade):
+            raise ValueError(
+                f"score {score} lies in the band of grade {banded.value} "
+                f"({banded.label_zh}), not {grade.value}"
+            )
+        return score
 
 
 class ExplanationLineRead(BaseModel):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from libs.common.auth import Principal, ensure_covers, ensure_role
 from libs.common.db import UnitOfWork
-from libs.common.errors import Forbidden, NotFound
+from libs.common.errors import Conflict, Forbidden, NotFound
 from libs.common.events.catalogue.scoring import CreditScoreChanged, Grade, ScoreKind
 from services.scoring import roles
 from services.scoring.credit import policies, scoring
@@ -73,9 +73,20 @@ async def post_basic_info(
 async def post_official_grade(
     uow: UnitOfWork, user: Principal, credit_code: str, body: OfficialGradeCreate
 ) -> CreditRead:
-    """Record the platform's official annual grade: from now on it is what supervision uses."""
+    """Record the platform's official annual grade: from now on it is what supervision uses.
+
+    Grades are keyed by assessment year and the latest year wins, whatever the posting
+    order: a grade for an older year than the one on record is refused (409, `year`) and
+    changes nothing; the same year posted again is a correction and replaces it."""
     ensure_role(user, *roles.PLATFORM_POSTERS)
     entity = await load_entity(uow, user, credit_code, lock=True)
+    if entity.official_year is not None and body.year < entity.official_year:
+        raise Conflict(
+            f"The official grade of {entity.official_year} is on record; a grade for the "
+            f"older year {body.year} cannot replace it.",
+            field="year",
+            official_year=entity.official_year,
+        )
     now = datetime.now(UTC)
     previous = entity.official_score
     entity.official_year, entity.official_grade = body.year, body.grade.value

@@ -1,11 +1,14 @@
 """The calendar period a snapshot closes: ISO week, month or quarter holding a day."""
 
 import calendar
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from .cadence import SnapshotCadence, is_snapshot_day
 
 ONE_DAY = timedelta(days=1)
+SNAPSHOT_HOUR = 18
+"""Local hour (Asia/Shanghai) of a closing day from which its period counts as ended and
+its snapshot is due."""
 
 
 def period_bounds(cadence: SnapshotCadence, day: date) -> tuple[date, date]:
@@ -37,3 +40,15 @@ def latest_closing_day(cadence: SnapshotCadence, now: datetime, hour: int) -> da
     while not is_snapshot_day(cadence, day):
         day -= ONE_DAY
     return day
+
+
+def closing_day(cadence: SnapshotCadence, day: date) -> date:
+    """The day that closes the period of `cadence` holding `day`: that week's Friday, the
+    month's or the quarter's last day."""
+    start, end = period_bounds(cadence, day)
+    return start + timedelta(days=4) if cadence is SnapshotCadence.WEEKLY_FRIDAY else end
+
+
+def period_closes_at(cadence: SnapshotCadence, day: date, zone: tzinfo) -> datetime:
+    """When the period holding `day` ends: its closing day at SNAPSHOT_HOUR, local time."""
+    return datetime.combine(closing_day(cadence, day), time(SNAPSHOT_HOUR), zone)

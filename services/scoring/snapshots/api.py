@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
-from libs.common.deps import CurrentUser, UnitOfWorkDep
+from libs.common.deps import CurrentUser, Now, UnitOfWorkDep
 from services.scoring.snapshots import service
 from services.scoring.snapshots.schemas import SnapshotCreate, SnapshotRead
 
@@ -15,10 +15,16 @@ router = APIRouter(tags=["snapshots"])
 
 @router.post("/campaigns/{code}/snapshots", response_model=SnapshotRead)
 async def take_snapshot(
-    code: str, body: SnapshotCreate, user: CurrentUser, uow: UnitOfWorkDep, response: Response
+    code: str,
+    body: SnapshotCreate,
+    user: CurrentUser,
+    uow: UnitOfWorkDep,
+    response: Response,
+    now: Now,
 ) -> SnapshotRead:
-    """Take the period's snapshot now (201), or return the one already taken (200)."""
-    read = await service.take_snapshot(uow, user, code, body)
+    """Take the period's snapshot now (201), or return the one already taken (200); a period
+    that has not ended yet (its closing day, 18:00 Asia/Shanghai) is refused with 422."""
+    read = await service.take_snapshot(uow, user, code, body, now)
     response.status_code = status.HTTP_201_CREATED if read.created else status.HTTP_200_OK
     return read
 

@@ -21,12 +21,10 @@ from libs.common.service import Runtime
 from services.scoring.campaigns.models import Campaign
 from services.scoring.campaigns.policies import policy_of
 from services.scoring.domain.business_calendar import SHANGHAI
-from services.scoring.domain.periods import latest_closing_day
+from services.scoring.domain.periods import SNAPSHOT_HOUR, latest_closing_day
 from services.scoring.snapshots import service
 
 log = get_logger(__name__)
-SNAPSHOT_HOUR = 18
-"""Asia/Shanghai hour from which a period's closing day is snapshotted."""
 
 
 class SnapshotScheduler:

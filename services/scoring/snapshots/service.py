@@ -20,7 +20,7 @@ from services.scoring.campaigns.policies import policy_of
 from services.scoring.campaigns.service import load_campaign
 from services.scoring.domain.business_calendar import SHANGHAI
 from services.scoring.domain.cadence import SnapshotCadence, period_key
-from services.scoring.domain.periods import period_bounds
+from services.scoring.domain.periods import period_bounds, period_closes_at
 from services.scoring.domain.progress import elapsed_fraction
 from services.scoring.snapshots import triggers
 from services.scoring.snapshots.models import RankingSnapshot, SnapshotEntry
@@ -164,13 +164,28 @@ async def _publish(uow: UnitOfWork, snapshot: RankingSnapshot, cadence: Snapshot
         )
 
 
+def ensure_period_ended(cadence: SnapshotCadence, on: date, now: datetime) -> None:
+    """Refuse (422, `on`) the snapshot of a period that has not ended at `now`: a ranking
+    frozen mid-week would be published, and fire triggers, on half a week's figures."""
+    closes_at = period_closes_at(cadence, on, SHANGHAI)
+    if now < closes_at:
+        raise RuleViolation(
+            f"The {cadence} period holding {on} has not ended: it closes at "
+            f"{closes_at.isoformat()} (Asia/Shanghai); its snapshot can be taken from then.",
+            field="on",
+            closes_at=closes_at.isoformat(),
+        )
+
+
 async def take_snapshot(
-    uow: UnitOfWork, user: Principal, code: str, body: SnapshotCreate
+    uow: UnitOfWork, user: Principal, code: str, body: SnapshotCreate, now: datetime
 ) -> SnapshotRead:
     """Take the snapshot of a period now (officials and tests; the scheduler does it too)."""
     ensure_role(user, *roles.CAMPAIGN_MANAGERS)
     campaign = await load_campaign(uow, user, code)
-    snapshot, created = await take(uow, campaign, body.cadence, body.on or today(), user.subject)
+    on = body.on or now.astimezone(SHANGHAI).date()
+    ensure_period_ended(body.cadence, on, now)
+    snapshot, created = await take(uow, campaign, body.cadence, on, user.subject)
     await uow.commit()
     read = SnapshotRead.model_validate(snapshot)
     read.created = created

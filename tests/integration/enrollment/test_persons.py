@@ -70,6 +70,7 @@ async def test_a_village_officer_registers_a_person(client):
         bad_check(NUMBER),  # wrong check digit
         with_check("32011519800230001"),  # 30 February
         with_check("32011519801301001"),  # month 13
+        with_check("32011520990101001"),  # born in 2099: in the future
         NUMBER[:17],  # too short
         NUMBER[:17] + "Y",
     ],

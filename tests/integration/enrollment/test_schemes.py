@@ -6,13 +6,14 @@ decided them, so a wrong amount and a right amount reached by the wrong rule bot
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from libs.common.identifiers import today_in_china
 from services.demo import DISTRICT
 from services.enrollment.models import SchemeYear
 from tests.conftest import bearer
@@ -458,3 +459,17 @@ async def test_contribution_years_cannot_be_negative(client):
 async def test_a_quote_names_the_campaign_phase_of_its_day(client, scheme, paid_at, phase):
     facts = {"birth_date": "1980-01-01", "sex": "male", "paid_at": paid_at}
     assert (await quote(client, scheme, **facts))["phase"] == phase
+
+
+async def test_a_quote_for_someone_born_in_the_future_is_refused_naming_the_field(client):
+    tomorrow = today_in_china() + timedelta(days=1)
+    url = f"/v1/schemes/{SCHEME}/years/{YEAR}/quote"
+    response = await client.post(url, json={"birth_date": tomorrow.isoformat()}, headers=READER)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in response.json()["errors"]] == ["birth_date"]
+    born_by_id = resident_id(1, born=tomorrow)
+    response = await client.post(url, json={"resident_id": born_by_id}, headers=READER)
+    assert [e["field"] for e in response.json()["errors"]] == ["resident_id"]
+    today = today_in_china().isoformat()
+    assert (await client.post(url, json={"birth_date": today}, headers=READER)).status_code == 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import httpx
 import pytest
 
 from tests.conftest import bearer
@@ -134,3 +135,61 @@ async def test_an_invalid_credit_code_is_rejected(client_for):
         f"/v1/credit/entities/{bad}/basic", json=basic(Decimal(65)), headers=ADMIN
     )
     assert response.status_code == 422
+
+
+PROBLEM = "application/problem+json"
+
+
+def refused_fields(response: httpx.Response) -> list[str]:
+    """The fields a 422 validation problem names."""
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM
+    return [error["field"] for error in response.json()["errors"]]
+
+
+async def test_basic_information_short_of_a_dimension_is_a_422_naming_it(client_for):
+    client = await client_for("scoring")
+    body = basic(Decimal(65))
+    del body["dimensions"]["innovation"]  # type: ignore[attr-defined]
+    response = await client.put(f"{ENTITY}/basic", json=body, headers=ADMIN)
+    assert refused_fields(response) == ["dimensions"]
+    assert "innovation" in response.json()["errors"][0]["detail"]
+    assert (await client.get(ENTITY, headers=ADMIN)).status_code == 404, "nothing written"
+
+
+@pytest.mark.parametrize(
+    ("grade", "score"), [("excellent", "649.99"), ("fair", "550.00"), ("bad", "350.00")]
+)
+async def test_an_official_grade_outside_its_own_score_band_is_refused(client_for, grade, score):
+    client = await client_for("scoring")
+    await client.put(f"{ENTITY}/basic", json=basic(Decimal(65)), headers=ADMIN)
+    official = {"year": 2026, "grade": grade, "score": score}
+    response = await client.post(f"{ENTITY}/official", json=official, headers=ADMIN)
+    assert refused_fields(response) == ["score"]
+    credit = (await client.get(ENTITY, headers=ADMIN)).json()
+    assert (credit["shown"], credit["official"]) == ("provisional", None)
+    without_score = {"year": 2026, "grade": grade}
+    accepted = await client.post(f"{ENTITY}/official", json=without_score, headers=ADMIN)
+    assert accepted.status_code == 200 and accepted.json()["grade"] == grade
+
+
+async def test_the_latest_assessment_year_wins_whatever_the_posting_order(client_for):
+    client = await client_for("scoring")
+    await client.put(f"{ENTITY}/basic", json=basic(Decimal(65)), headers=ADMIN)
+    newer = {"year": 2026, "grade": "good", "score": "600.00"}
+    older = {"year": 2025, "grade": "poor", "score": "400.00"}
+    assert (await client.post(f"{ENTITY}/official", json=newer, headers=ADMIN)).is_success
+    late = await client.post(f"{ENTITY}/official", json=older, headers=ADMIN)
+    assert late.status_code == 409 and late.headers["content-type"] == PROBLEM
+    assert late.json()["field"] == "year" and late.json()["official_year"] == 2026
+    credit = (await client.get(ENTITY, headers=ADMIN)).json()
+    assert (credit["official"]["year"], credit["grade"], credit["score"]) == (
+        2026,
+        "good",
+        "600.00",
+    )
+    history = (await client.get(f"{ENTITY}/history", headers=ADMIN)).json()
+    assert [h["policy_version"] for h in history if h["kind"] == "official"] == ["official.2026"]
+    corrected = {"year": 2026, "grade": "excellent", "score": "700.00"}
+    again = await client.post(f"{ENTITY}/official", json=corrected, headers=ADMIN)
+    assert again.status_code == 200 and again.json()["grade"] == "excellent"

@@ -168,3 +168,18 @@ async def test_the_straw_burning_ladder(client_for, incidents, expected):
     assert (body["above_includes_threshold"], body["steps_stack"]) == (True, True)
     got = [(a["step_code"], a["kind"], a["target_role"], a["amount"]) for a in body["actions"]]
     assert got == expected
+
+
+@pytest.mark.parametrize("incidents", [-1, 1001, 10**9])
+async def test_an_absurd_count_of_burnings_is_refused_naming_the_field(client_for, incidents):
+    client = await client_for("scoring")
+    response = await client.post(
+        "/v1/penalty-ladders/straw_burning/evaluate", json={"incidents": incidents}, headers=ADMIN
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in response.json()["errors"]] == ["incidents"]
+    most = await client.post(
+        "/v1/penalty-ladders/straw_burning/evaluate", json={"incidents": 1000}, headers=ADMIN
+    )
+    assert most.status_code == 200

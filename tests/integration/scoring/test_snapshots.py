@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
+from libs.common.deps import get_now
 from services.scoring.domain.business_calendar import SHANGHAI
 from services.scoring.snapshots.scheduler import SnapshotScheduler
 from tests.integration.scoring.helpers import (
@@ -31,7 +32,22 @@ async def close(client, counts: dict[int, int]) -> None:
     assert set(await apply(client.runtime, *events)) == {"applied"}
 
 
+LOOKING_BACK = datetime(2028, 1, 3, 9, tzinfo=SHANGHAI)
+"""The clock of the requests of these tests: every period of 2027 has ended."""
+
+
+def set_clock(client, now: datetime) -> None:
+    """Make the client's app act at `now` (the `Now` dependency)."""
+
+    async def fixed() -> datetime:
+        return now
+
+    client.asgi_transport.app.dependency_overrides[get_now] = fixed
+
+
 async def snapshot(client, cadence: str, on: str, campaign: str = CAMPAIGN) -> dict:
+    """Take a snapshot of a 2027 period, looking back from 2028."""
+    set_clock(client, LOOKING_BACK)
     response = await client.post(
         f"{campaign}/snapshots", json={"cadence": cadence, "on": on}, headers=ADMIN
     )
@@ -160,3 +176,31 @@ async def test_the_scheduler_takes_nothing_for_periods_closed_before_the_campaig
     await client.post("/v1/campaigns", json=safety_campaign(), headers=ADMIN)
     assert await SnapshotScheduler(client.runtime).tick(datetime.now(UTC)) == 0
     assert (await client.get(f"{CAMPAIGN}/snapshots", headers=ADMIN)).json() == []
+
+
+async def test_a_snapshot_of_a_period_not_ended_is_refused_and_nothing_is_taken(client_for):
+    client = await client_for("scoring")
+    await client.post("/v1/campaigns", json=safety_campaign(), headers=ADMIN)
+    await close(client, {0: 2, 1: 1})
+    set_clock(client, datetime(2027, 4, 9, 17, 59, tzinfo=SHANGHAI))  # Friday, before 18:00
+    url = f"{CAMPAIGN}/snapshots"
+    for body in (
+        {"cadence": "weekly_friday", "on": "2027-04-09"},
+        {"cadence": "weekly_friday"},  # today's week
+        {"cadence": "monthly", "on": "2027-04-01"},
+        {"cadence": "weekly_friday", "on": "2027-12-31"},
+    ):
+        refused = await client.post(url, json=body, headers=ADMIN)
+        assert refused.status_code == 422, (body, refused.text)
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["field"] == "on"
+    assert refused.json()["closes_at"] == "2027-12-31T18:00:00+08:00"
+    assert (await client.get(url, headers=ADMIN)).json() == []
+    assert await emitted(client.runtime, "ranking.published") == []
+    ended = await client.post(
+        url, json={"cadence": "weekly_friday", "on": "2027-04-02"}, headers=ADMIN
+    )
+    assert ended.status_code == 201
+    set_clock(client, datetime(2027, 4, 9, 18, 0, tzinfo=SHANGHAI))
+    closing = await client.post(url, json={"cadence": "weekly_friday"}, headers=ADMIN)
+    assert closing.status_code == 201 and closing.json()["period"] == "2027-W14"

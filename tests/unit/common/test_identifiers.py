@@ -1,6 +1,6 @@
 """Tests of the shared identifiers: unit and cell codes, credit codes, resident ID numbers."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -157,9 +157,17 @@ def test_mask_resident_id():
 resident_bodies = st.builds(
     lambda region, born, seq: f"{region:06d}{born:%Y%m%d}{seq:03d}",
     st.integers(110000, 829999),
-    st.dates(date(1900, 1, 1), date(2099, 12, 31)),
+    st.dates(date(1900, 1, 1), ids.today_in_china()),  # no one is born after today
     st.integers(0, 999),
 )
+
+
+@given(st.integers(1, 365 * 70), st.integers(0, 999))
+def test_a_resident_id_born_after_today_is_refused(days_ahead, seq):
+    born = ids.today_in_china() + timedelta(days=days_ahead)
+    body = f"320115{born:%Y%m%d}{seq:03d}"
+    with pytest.raises(ids.InvalidIdentifier, match="in the future"):
+        ids.validate_resident_id(body + ids.resident_id_check_char(body))
 
 
 @given(resident_bodies)

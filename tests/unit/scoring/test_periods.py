@@ -6,7 +6,12 @@ import pytest
 
 from services.scoring.domain.business_calendar import SHANGHAI
 from services.scoring.domain.cadence import SnapshotCadence, period_key
-from services.scoring.domain.periods import latest_closing_day, previous_period_day
+from services.scoring.domain.periods import (
+    closing_day,
+    latest_closing_day,
+    period_closes_at,
+    previous_period_day,
+)
 
 WEEKLY, MONTHLY, QUARTERLY = (
     SnapshotCadence.WEEKLY_FRIDAY,
@@ -48,3 +53,14 @@ def local(month: int, day: int, hour: int) -> datetime:
 )
 def test_the_latest_closing_day_is_owed_until_taken(cadence, now, closing):
     assert latest_closing_day(cadence, now, 18) == closing
+
+
+def test_a_period_ends_on_its_closing_day_at_the_snapshot_hour():
+    sunday, wednesday = date(2027, 4, 11), date(2027, 4, 7)
+    assert closing_day(SnapshotCadence.WEEKLY_FRIDAY, sunday) == date(2027, 4, 9)
+    assert closing_day(SnapshotCadence.WEEKLY_FRIDAY, wednesday) == date(2027, 4, 9)
+    assert closing_day(SnapshotCadence.MONTHLY, wednesday) == date(2027, 4, 30)
+    assert closing_day(SnapshotCadence.QUARTERLY, wednesday) == date(2027, 6, 30)
+    assert period_closes_at(SnapshotCadence.MONTHLY, date(2027, 2, 3), SHANGHAI) == datetime(
+        2027, 2, 28, 18, tzinfo=SHANGHAI
+    )
