@@ -54,6 +54,9 @@ METRICS = frozenset(
         "file_imports_unfinished",
         "file_imports_stalled_total",
         "inspections_due",
+        "outbox_oldest_unpublished_age_seconds",
+        "consumer_last_progress_timestamp_seconds",
+        "relay_publish_failures_total",
     }
 )
 HISTOGRAMS = ("http_request_duration_seconds", "event_processing_seconds")
@@ -767,6 +770,9 @@ def test_alerts_cover_the_operational_risks():
     assert covered(r"hazards_overdue"), "overdue hazards rising"
     assert covered(r"file_imports_stalled_total"), "bank-file imports stalled"
     assert covered(r'route="/readyz", status="503"'), "readiness failing"
+    assert covered(r"outbox_oldest_unpublished_age_seconds"), "outbox not published"
+    assert covered(r"consumer_last_progress_timestamp_seconds"), "consumer stuck"
+    assert covered(r"relay_publish_failures_total"), "relay failing to publish"
 
 
 def test_docs_cover_metrics_alerts_and_operations():
