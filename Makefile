@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+	@command -v promtool >/dev/null || (command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && apt-get install -y -qq prometheus >/dev/null) || echo "promtool missing: apt-get install prometheus"
 
 ## Run the whole system: embedded PostgreSQL and broker, four services, demo data.
 up: install

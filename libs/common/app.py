@@ -10,20 +10,20 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query, Response
+from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import Message, Receive, Scope, Send
 
-from libs.common import kafka, migrations, resync
-from libs.common import outbox as outbox_rows
+from libs.common import kafka, migrations, readiness, resync
 from libs.common.asgi import HttpMiddleware
 from libs.common.deps import RuntimeDep, ServiceCaller
-from libs.common.errors import install_error_handlers
+from libs.common.errors import install_error_handlers, problem
 from libs.common.limits import BodyLimitMiddleware
 from libs.common.logging import configure_logging, request_id_var
-from libs.common.metrics import OUTBOX_BACKLOG, MetricsMiddleware
+from libs.common.metrics import MetricsMiddleware
 from libs.common.service import Runtime, ServiceSpec
 from libs.common.settings import ServiceSettings
 
@@ -120,22 +120,34 @@ def _platform_router(spec: ServiceSpec) -> APIRouter:
         """Liveness: the process answers."""
         return {"status": "ok", "service": spec.name}
 
-    @router.get("/readyz")
-    async def readyz(runtime: RuntimeDep, response: Response) -> dict[str, Any]:
-        """Readiness: the database and the broker are reachable."""
-        checks = {
-            "database": await _database_ok(runtime),
-            "broker": await kafka.broker_reachable(runtime.settings.kafka_bootstrap_servers),
-        }
-        if not all(checks.values()):
-            response.status_code = 503
-        return {"status": "ok" if all(checks.values()) else "unavailable", "checks": checks}
+    @router.get("/readyz", response_model=None)
+    async def readyz(runtime: RuntimeDep, request: Request) -> dict[str, Any] | JSONResponse:
+        """Readiness: the database and the broker are reachable, the outbox gets published
+        (no row older than `GRIDGOV_READY_OUTBOX_MAX_AGE_SECONDS`) and the consumers move
+        (none behind without progress for `GRIDGOV_READY_CONSUMER_STALL_SECONDS`). Otherwise
+        503, a problem document naming the failed checks, why, and their figures."""
+        report = await readiness.evaluate(
+            runtime,
+            database=await _database_ok(runtime),
+            broker=await kafka.broker_reachable(runtime.settings.kafka_bootstrap_servers),
+        )
+        if report.ok:
+            return {"status": "ok", "checks": report.checks, "figures": report.figures}
+        return problem(
+            503,
+            "not-ready",
+            "Service not ready",
+            report.detail,
+            request,
+            checks=report.checks,
+            failed=sorted(report.reasons),
+            figures=report.figures,
+        )
 
     @router.get("/metrics")
     async def metrics(runtime: RuntimeDep) -> Response:
         """Prometheus metrics."""
-        async with runtime.engine.connect() as conn:
-            OUTBOX_BACKLOG.labels(spec.name).set(await outbox_rows.backlog(conn))
+        await readiness.outbox_check(runtime)  # sets the outbox backlog and age gauges
         if spec.collect_metrics is not None:
             await spec.collect_metrics(runtime)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +19,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
 from libs.common.applier import EventApplier
 from libs.common.event_handlers import Delivery
 from libs.common.logging import get_logger
-from libs.common.metrics import CONSUMER_LAG
+from libs.common.metrics import CONSUMER_LAG, CONSUMER_LAST_PROGRESS
 
 log = get_logger(__name__)
 
@@ -58,10 +59,35 @@ class KafkaEventConsumer:
         self.max_records = max_records
         self.stop = asyncio.Event()
         self._lock = asyncio.Lock()
+        self.lag: dict[tuple[str, int], int] = {}
+        """Messages behind the log end, by topic and partition, as last measured."""
+        self.in_flight = 0
+        """Messages fetched but not yet applied and committed (kept after a failed batch:
+        it is read again)."""
+        self.last_progress = time.time()
+        """Unix time of the last applied batch (or of the start): readiness and the
+        `consumer_last_progress_timestamp_seconds` gauge compare it with the lag."""
+
+    def progressed(self, at: float | None = None) -> None:
+        """Record that the consumer moved forward (a batch applied, or it started)."""
+        self.last_progress = time.time() if at is None else at
+        CONSUMER_LAST_PROGRESS.labels(self.applier.service).set(self.last_progress)
+
+    def stalled_seconds(self, now: float | None = None) -> float:
+        """How long the consumer has been behind without applying anything (0 when it is
+        caught up: an idle consumer is not stuck)."""
+        if self.behind() <= 0:
+            return 0.0
+        return max((time.time() if now is None else now) - self.last_progress, 0.0)
+
+    def behind(self) -> int:
+        """Messages not yet applied: the batch in flight and the lag beyond it."""
+        return self.in_flight + sum(self.lag.values())
 
     async def run(self) -> None:
         """Consume until stopped, reconnecting with backoff when the broker goes away."""
         backoff = 0.5
+        self.progressed()
         while not self.stop.is_set():
             consumer = AIOKafkaConsumer(
                 bootstrap_servers=self.bootstrap_servers,
@@ -102,18 +128,23 @@ class KafkaEventConsumer:
             for tp, messages in batches.items()
             for m in messages
         ]
+        self.in_flight = len(deliveries)
+        await self._record_lag(consumer)  # what waits beyond this batch
         # On failure nothing is committed: the restarted consumer re-reads from the
         # last committed offsets and the inbox skips what was already applied.
         await self.applier.apply(deliveries)
         await consumer.commit({tp: messages[-1].offset + 1 for tp, messages in batches.items()})
+        self.in_flight = 0
+        self.progressed()
         await self._record_lag(consumer)
 
     async def _record_lag(self, consumer: AIOKafkaConsumer) -> None:
+        lags: dict[tuple[str, int], int] = {}  # partitions moved to another member drop out
         for tp in consumer.assignment():
             highwater = consumer.highwater(tp)
             if highwater is None:
                 continue
             position = await consumer.position(tp)
-            CONSUMER_LAG.labels(self.applier.service, tp.topic, str(tp.partition)).set(
-                max(highwater - position, 0)
-            )
+            lag = lags[(tp.topic, tp.partition)] = max(highwater - position, 0)
+            CONSUMER_LAG.labels(self.applier.service, tp.topic, str(tp.partition)).set(lag)
+        self.lag = lags

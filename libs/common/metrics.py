@@ -20,6 +20,16 @@ HTTP_LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 OUTBOX_BACKLOG = Gauge("outbox_backlog", "Outbox rows not yet published", ["service"])
+OUTBOX_OLDEST_AGE = Gauge(
+    "outbox_oldest_unpublished_age_seconds",
+    "Age of the oldest outbox row not yet published (0 when none waits)",
+    ["service"],
+)
+RELAY_PUBLISH_FAILURES = Counter(
+    "relay_publish_failures",
+    "Times the outbox relay failed to publish (database or broker error) and backed off",
+    ["service"],
+)
 EVENTS_PUBLISHED = Counter("events_published", "Events published", ["service", "type"])
 EVENTS_CONSUMED = Counter(
     "events_consumed", "Events consumed, by outcome", ["service", "type", "outcome"]
@@ -29,6 +39,11 @@ EVENTS_DEAD_LETTERED = Counter(
 )
 CONSUMER_LAG = Gauge(
     "consumer_lag", "Messages behind the log end", ["service", "topic", "partition"]
+)
+CONSUMER_LAST_PROGRESS = Gauge(
+    "consumer_last_progress_timestamp_seconds",
+    "Unix time the Kafka consumer last applied a batch (or started consuming)",
+    ["service"],
 )
 EVENT_PROCESSING = Histogram(
     "event_processing_seconds",

@@ -93,6 +93,19 @@ async def backlog(conn: AsyncConnection | AsyncSession) -> int:
     return int((await conn.execute(query)).scalar_one())
 
 
+async def pending(conn: AsyncConnection | AsyncSession) -> tuple[int, float]:
+    """How many rows wait to be published, and how long the oldest has waited (seconds, 0
+    when none waits), by the database's clock."""
+    query = select(
+        func.count(),
+        func.coalesce(
+            func.extract("epoch", func.clock_timestamp() - func.min(outbox.c.created_at)), 0
+        ),
+    ).where(outbox.c.published_at.is_(None))
+    count, age = (await conn.execute(query)).one()
+    return int(count), max(float(age), 0.0)
+
+
 def encode(envelope: dict[str, Any]) -> bytes:
     """The Kafka message value of an envelope: CloudEvents structured-mode JSON."""
     return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()

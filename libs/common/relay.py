@@ -21,7 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from libs.common import maintenance
 from libs.common import outbox as outbox_rows
 from libs.common.logging import get_logger
-from libs.common.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
+from libs.common.metrics import (
+    EVENTS_PUBLISHED,
+    OUTBOX_BACKLOG,
+    OUTBOX_OLDEST_AGE,
+    RELAY_PUBLISH_FAILURES,
+)
 from libs.common.platform_schema import NOTIFY_CHANNEL, outbox
 
 log = get_logger(__name__)
@@ -68,6 +73,7 @@ class OutboxRelay:
                 await self._lead()
                 backoff = 0.5
             except Exception as exc:  # database or broker down: retry with backoff
+                RELAY_PUBLISH_FAILURES.labels(self.service).inc()
                 log.warning("outbox relay failed, retrying", error=repr(exc), backoff=backoff)
                 await self._sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
@@ -148,11 +154,14 @@ class OutboxRelay:
         await asyncio.gather(*futures)
 
     async def _update_backlog(self) -> None:
-        """Count the backlog for the gauge, at most once a second (a busy relay loops often)."""
+        """Count the backlog and its oldest row's age for the gauges, at most once a second
+        (a busy relay loops often)."""
         if time.monotonic() - self._counted_at < BACKLOG_EVERY_SECONDS:
             return
         async with self.engine.connect() as conn:
-            OUTBOX_BACKLOG.labels(self.service).set(await outbox_rows.backlog(conn))
+            backlog, oldest_age = await outbox_rows.pending(conn)
+        OUTBOX_BACKLOG.labels(self.service).set(backlog)
+        OUTBOX_OLDEST_AGE.labels(self.service).set(oldest_age)
         self._counted_at = time.monotonic()
 
     async def _sleep(self, seconds: float) -> None:

@@ -49,6 +49,10 @@ class ServiceSettings(BaseSettings):
     resync_interval_seconds: float = 10.0
     resync_grace_seconds: float = 10.0
     consumer_max_attempts: int = 3
+    ready_outbox_max_age_seconds: float = 60.0
+    """/readyz fails when an outbox row has waited longer than this to be published."""
+    ready_consumer_stall_seconds: float = 120.0
+    """/readyz fails when a consumer is behind and has applied nothing for this long."""
 
     @field_validator("partner_secrets", mode="before")
     @classmethod

@@ -21,7 +21,12 @@ async def test_health_readiness_and_metrics(client_for, service):
     assert (await client.get("/healthz")).json() == {"status": "ok", "service": service}
     ready = await client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": True, "broker": True}
+    assert ready.json()["checks"] == {
+        "database": True,
+        "broker": True,
+        "outbox": True,
+        "consumers": True,
+    }
     text = (await client.get("/metrics")).text
     for name in [
         "http_requests_total",
@@ -32,6 +37,9 @@ async def test_health_readiness_and_metrics(client_for, service):
         "events_dead_lettered_total",
         "consumer_lag",
         "event_processing_seconds",
+        "outbox_oldest_unpublished_age_seconds",
+        "consumer_last_progress_timestamp_seconds",
+        "relay_publish_failures_total",
     ]:
         assert f"# TYPE {name.removesuffix('_total').removesuffix('_bucket')}" in text, name
     labels = f'method="GET",route="/healthz",service="{service}",status="200"'
@@ -42,7 +50,14 @@ async def test_readiness_is_503_when_the_broker_is_unreachable(client_for):
     client = await client_for("hazards", kafka_bootstrap_servers="127.0.0.1:1")
     ready = await client.get("/readyz")
     assert ready.status_code == 503
-    assert ready.json()["checks"] == {"database": True, "broker": False}
+    assert ready.headers["content-type"] == PROBLEM
+    assert ready.json()["checks"] == {
+        "database": True,
+        "broker": False,
+        "outbox": True,
+        "consumers": True,
+    }
+    assert ready.json()["failed"] == ["broker"] and "127.0.0.1:1" in ready.json()["detail"]
 
 
 @pytest.mark.parametrize("service", SERVICES)

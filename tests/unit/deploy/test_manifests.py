@@ -54,6 +54,9 @@ METRICS = frozenset(
         "file_imports_unfinished",
         "file_imports_stalled_total",
         "inspections_due",
+        "outbox_oldest_unpublished_age_seconds",
+        "consumer_last_progress_timestamp_seconds",
+        "relay_publish_failures_total",
     }
 )
 HISTOGRAMS = ("http_request_duration_seconds", "event_processing_seconds")
@@ -321,7 +324,7 @@ def test_image_wheel_carries_migrations_and_policies():
 
 def test_compose_has_the_stack():
     services = compose()["services"]
-    assert {*SERVICES, "postgres", "kafka", "prometheus"} <= set(services)
+    assert {*SERVICES, "postgres", "kafka", "prometheus", "grafana"} <= set(services)
     assert services["postgres"]["image"].startswith("postgres:16")
     assert services["kafka"]["image"].startswith("apache/kafka:")
     assert services["prometheus"]["image"].startswith("prom/prometheus:")
@@ -767,6 +770,9 @@ def test_alerts_cover_the_operational_risks():
     assert covered(r"hazards_overdue"), "overdue hazards rising"
     assert covered(r"file_imports_stalled_total"), "bank-file imports stalled"
     assert covered(r'route="/readyz", status="503"'), "readiness failing"
+    assert covered(r"outbox_oldest_unpublished_age_seconds"), "outbox not published"
+    assert covered(r"consumer_last_progress_timestamp_seconds"), "consumer stuck"
+    assert covered(r"relay_publish_failures_total"), "relay failing to publish"
 
 
 def test_docs_cover_metrics_alerts_and_operations():
@@ -779,3 +785,99 @@ def test_docs_cover_metrics_alerts_and_operations():
         assert topic in text
     for service in SERVICES:
         assert f"gridgov_{service}" in text, "backups name every database"
+
+
+# --- Grafana --------------------------------------------------------------------------------
+
+GRAFANA = ROOT / "deploy" / "grafana"
+DASHBOARD = GRAFANA / "dashboards" / "gridgov.json"
+
+
+def dashboard() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(DASHBOARD.read_text(encoding="utf-8"))
+    return loaded
+
+
+def dashboard_panels() -> list[dict[str, Any]]:
+    return [p for p in dashboard()["panels"] if p["type"] != "row"]
+
+
+def dashboard_exprs() -> list[str]:
+    return [t["expr"] for p in dashboard_panels() for t in p.get("targets", [])]
+
+
+def compose_mounts(service: str) -> dict[str, str]:
+    """Container path → host path of a compose service's bind mounts."""
+    mounts = {}
+    for volume in compose()["services"][service]["volumes"]:
+        source, target = volume.split(":")[:2]
+        mounts[target] = source
+    return mounts
+
+
+def test_compose_provisions_grafana_beside_prometheus():
+    grafana = compose()["services"]["grafana"]
+    assert grafana["image"].startswith("grafana/grafana:")
+    assert grafana["depends_on"]["prometheus"]["condition"] == "service_healthy"
+    assert "healthcheck" in grafana
+    mounts = compose_mounts("grafana")
+    assert mounts["/etc/grafana/provisioning"] == "./deploy/grafana/provisioning"
+    (datasource,) = load_one(GRAFANA / "provisioning" / "datasources" / "prometheus.yml")[
+        "datasources"
+    ]
+    assert datasource["type"] == "prometheus"
+    host, port = datasource["url"].removeprefix("http://").split(":")
+    assert host == "prometheus" and any(
+        p.endswith(f":{port}") for p in compose()["services"]["prometheus"]["ports"]
+    )
+    (provider,) = load_one(GRAFANA / "provisioning" / "dashboards" / "gridgov.yml")["providers"]
+    dashboards_in_container = provider["options"]["path"]
+    source = mounts[dashboards_in_container]
+    assert (ROOT / source).resolve() == DASHBOARD.parent.resolve()
+    home = grafana["environment"]["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
+    assert home == f"{dashboards_in_container}/{DASHBOARD.name}"
+
+
+def test_dashboard_panels_query_the_provisioned_prometheus():
+    (datasource,) = load_one(GRAFANA / "provisioning" / "datasources" / "prometheus.yml")[
+        "datasources"
+    ]
+    ids = [p["id"] for p in dashboard()["panels"]]
+    assert len(ids) == len(set(ids)), "unique panel ids"
+    assert dashboard()["uid"] == "gridgov"
+    for panel in dashboard_panels():
+        assert {"x", "y", "w", "h"} <= set(panel["gridPos"]), panel["title"]
+        for target in panel.get("targets", []):
+            assert target["datasource"]["uid"] == datasource["uid"], panel["title"]
+            assert target["expr"].strip(), panel["title"]
+
+
+def test_dashboard_shows_what_an_operator_needs():
+    exprs = dashboard_exprs()
+
+    def shown(pattern: str) -> bool:
+        return any(re.search(pattern, expr) for expr in exprs)
+
+    assert shown(r"sum by \(service, route\) \(rate\(http_requests_total"), "request rate"
+    assert shown(r'http_requests_total\{[^}]*status=~"5\.\."'), "errors"
+    assert shown(r"histogram_quantile\(0\.99, sum by \(service, route, le\)"), "latency"
+    assert shown(r"consumer_lag"), "consumer lag"
+    assert shown(r"outbox_backlog") and shown(r"outbox_oldest_unpublished_age_seconds")
+    assert shown(r"consumer_last_progress_timestamp_seconds"), "consumer progress"
+    assert shown(r"events_dead_lettered_total"), "dead letters"
+    assert shown(r"relay_publish_failures_total"), "relay errors"
+    assert shown(r'type="gridgov\.enrollment\.payment\.recorded\.v1"\}\[1m\]'), "payments/min"
+    assert shown(r"file_imports_unfinished"), "imports under way"
+    assert shown(r'route="/readyz", status="503"'), "readiness"
+    for gauge in ("enrolled_persons", "completed_persons", "deposited_yuan"):
+        assert shown(gauge), gauge
+    rows = [p["title"] for p in dashboard()["panels"] if p["type"] == "row"]
+    assert "Hazards and grid" in rows, "the row the hazards and grid gauges go in"
+
+
+def test_dashboard_uses_only_the_exposed_metrics():
+    allowed = set(METRICS) | SYNTHETIC_METRICS
+    allowed |= {f"{h}_{suffix}" for h in HISTOGRAMS for suffix in ("bucket", "sum", "count")}
+    for expr in dashboard_exprs():
+        unknown = promql_metric_names(expr) - allowed
+        assert not unknown, f"{expr} uses unknown metrics {unknown}"
