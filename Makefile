@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 MACHINE_PG ?= postgresql://postgres@127.0.0.1:5432/postgres
 PYTEST_WORKERS ?= 2
+# promtool (the alert-rule tests) comes from Debian's prometheus package: only promtool is used.
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends >/dev/null 2>&1
 
 .PHONY: install up test lint unit integration e2e test-machine-pg bench docs clean
 
@@ -16,7 +18,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
-	@command -v promtool >/dev/null || (command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && apt-get install -y -qq prometheus >/dev/null) || echo "promtool missing: apt-get install prometheus"
+	@command -v promtool >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+		{ $(APT_INSTALL) prometheus || { apt-get update -qq >/dev/null && $(APT_INSTALL) prometheus; }; }; } || \
+		echo "promtool missing: run 'apt-get install prometheus' as root (the alert-rule tests need it)"
 
 ## Run the whole system: embedded PostgreSQL and broker, four services, demo data.
 up: install
