@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +30,7 @@ from services.scoring.rankings import metrics
 from services.scoring.tallies import service as tallies
 
 _SELECT = """
-    SELECT seq, event_id, type, subject, CAST(envelope -> 'data' AS text) AS data
+    SELECT seq, event_id, type, subject, time, CAST(envelope -> 'data' AS text) AS data
       FROM event_log WHERE seq > :after {filter} ORDER BY seq LIMIT :limit
 """
 _ALL = text(_SELECT.format(filter=""))
@@ -60,7 +61,7 @@ class Moves:
 async def apply_event(uow: UnitOfWork, event: Event, envelope: Envelope) -> Moves:
     """Apply an event: its credit items now (idempotently); its log row, tally delta and
     metric change are returned for `log_batch`."""
-    effects = effects_of(event, envelope.id)
+    effects = effects_of(event, envelope.id, envelope.time)
     if effects.entity is not None:
         await credit_items.know_entity(uow, effects.entity)
     if effects.item is not None:
@@ -97,10 +98,11 @@ async def append(session: AsyncSession, envelopes: Sequence[Envelope]) -> set[uu
 
 @dataclass(frozen=True)
 class Logged:
-    """A logged event, parsed: its id and its catalogue model."""
+    """A logged event, parsed: its id, its catalogue model and its envelope's time."""
 
     event_id: str
     event: Event
+    time: datetime | None = None
 
 
 async def replay(
@@ -113,7 +115,7 @@ async def replay(
         rows = (await session.execute(query, {**params, "after": after, "limit": batch})).all()
         if not rows:
             return
-        yield [Logged(str(r.event_id), parse_data(r.type, r.subject, r.data)) for r in rows]
+        yield [Logged(str(r.event_id), parse_data(r.type, r.subject, r.data), r.time) for r in rows]
         after = rows[-1].seq
 
 

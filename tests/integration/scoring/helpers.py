@@ -59,7 +59,8 @@ def progress(
     amount: Decimal | None = None,
     task_kind: str = "persons",
 ) -> ProgressChanged:
-    """A progress.changed as enrollment emits it after a deposited completion."""
+    """A progress.changed as enrollment emits it after a deposited completion (scoring
+    takes the task from it; persons and yuan come from the payments' deposits)."""
     return ProgressChanged(
         unit_code=unit,
         scheme=SCHEME,
@@ -90,6 +91,16 @@ def payment(unit: str, amount: str, when: datetime, completes: bool = True) -> P
         completes_person=completes,
         channel="rest",
     )
+
+
+def deposits(
+    unit: str, persons: int, when: datetime, per_capita: str = "600.00", task: int | None = None
+) -> list[Event]:
+    """`persons` persons of `unit` completed by money deposited at `when`, one payment each
+    (what the persons and money metrics count, by deposit time); with `task`, enrollment's
+    figures stating the unit's task first."""
+    paid: list[Event] = [payment(unit, per_capita, when) for _ in range(persons)]
+    return paid if task is None else [progress(unit, 0, task, when), *paid]
 
 
 def reversal(paid: PaymentRecorded, when: datetime) -> PaymentReversed:

@@ -3,8 +3,6 @@ pool (ties share a place), and the straw-burning penalty ladder."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 
 from tests.integration.scoring.helpers import (
@@ -12,8 +10,9 @@ from tests.integration.scoring.helpers import (
     VILLAGES,
     apply,
     at,
+    deposits,
     medical_campaign,
-    progress,
+    payment,
     units,
 )
 
@@ -21,8 +20,8 @@ SETTLEMENT = "/v1/campaigns/rm-2027/settlement"
 FARMS = ["320115101003", "320115101004", "320115102003", "320115102004"]
 
 
-def reading(unit: str, done: int, when, per_capita: int = 600):
-    return progress(unit, done, 100, when, Decimal(done * per_capita))
+def reading(unit: str, done: int, when, per_capita: int = 600) -> list:
+    return deposits(unit, done, when, f"{per_capita}.00")
 
 
 async def settle(client) -> dict:
@@ -37,13 +36,13 @@ async def test_date_bucket_awards_and_late_deductions(client_for):
     assert (await client.post("/v1/campaigns", json=body, headers=ADMIN)).status_code == 201
     await apply(
         client.runtime,
-        reading(VILLAGES[0], 100, at(6, 10)),  # by Jun 30, per capita 600
-        reading(VILLAGES[1], 100, at(6, 20), per_capita=499),  # rate 100% is not enough
-        reading(VILLAGES[1], 100, at(7, 20), per_capita=500),  # by Jul 31
-        reading(VILLAGES[2], 100, at(8, 31), per_capita=550),  # by Aug 31
-        reading(VILLAGES[3], 100, at(10, 15)),  # by Oct 31: half the county subsidy lost
-        reading(VILLAGES[4], 100, at(12, 31)),  # by Dec 31: all of it lost
-        reading(VILLAGES[5], 90, at(12, 31)),  # never
+        *reading(VILLAGES[0], 100, at(6, 10)),  # by Jun 30, per capita 600
+        *reading(VILLAGES[1], 100, at(6, 20), per_capita=499),  # rate 100% is not enough
+        payment(VILLAGES[1], "100.00", at(7, 20), completes=False),  # 500 each: by Jul 31
+        *reading(VILLAGES[2], 100, at(8, 31), per_capita=550),  # by Aug 31
+        *reading(VILLAGES[3], 100, at(10, 15)),  # by Oct 31: half the county subsidy lost
+        *reading(VILLAGES[4], 100, at(12, 31)),  # by Dec 31: all of it lost
+        *reading(VILLAGES[5], 90, at(12, 31)),  # never
     )
     awards = {a["unit_code"]: a for a in (await settle(client))["date_bucket_awards"]}
     got = {
@@ -79,16 +78,16 @@ async def test_rank_awards_go_to_the_first_three_per_pool_and_ties_share(client_
     assert (await client.post("/v1/campaigns", json=body, headers=ADMIN)).status_code == 201
     await apply(
         client.runtime,
-        reading(VILLAGES[0], 100, at(3, 1)),
-        reading(VILLAGES[1], 100, at(3, 1)),  # the same moment: both first
-        reading(VILLAGES[2], 100, at(3, 10)),  # third
-        reading(VILLAGES[3], 100, at(3, 20)),  # fourth: commended, no money
-        reading(VILLAGES[4], 50, at(3, 20)),
-        reading(VILLAGES[5], 20, at(3, 20)),  # furthest behind
-        reading(FARMS[0], 100, at(3, 5)),
-        reading(FARMS[1], 100, at(3, 6)),
-        reading(FARMS[2], 40, at(3, 6)),
-        reading(FARMS[3], 40, at(3, 6)),  # tied furthest behind
+        *reading(VILLAGES[0], 100, at(3, 1)),
+        *reading(VILLAGES[1], 100, at(3, 1)),  # the same moment: both first
+        *reading(VILLAGES[2], 100, at(3, 10)),  # third
+        *reading(VILLAGES[3], 100, at(3, 20)),  # fourth: commended, no money
+        *reading(VILLAGES[4], 50, at(3, 20)),
+        *reading(VILLAGES[5], 20, at(3, 20)),  # furthest behind
+        *reading(FARMS[0], 100, at(3, 5)),
+        *reading(FARMS[1], 100, at(3, 6)),
+        *reading(FARMS[2], 40, at(3, 6)),
+        *reading(FARMS[3], 40, at(3, 6)),  # tied furthest behind
     )
     payouts = (await settle(client))["rank_awards"]
     money = {
