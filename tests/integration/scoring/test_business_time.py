@@ -63,6 +63,17 @@ async def test_a_bank_file_of_28_march_delivered_on_2_april_counts_in_stage_one(
     refused = next(ln for ln in after["explanation"] if ln["rule_code"] == "LATE-REFUSED")
     assert refused["text"].startswith("5 fact(s) dated in stage stage1 arrived after its")
     assert "3000.00 yuan, 5.00 persons" in refused["text"]
+    listed = (await client.get("/v1/campaigns/rm-2027/late-facts", headers=ADMIN)).json()
+    assert listed == [
+        {
+            "unit_code": village,
+            "stage": "stage1",
+            "counted": 18,
+            "refused": 5,
+            "amount_refused": "3000.00",
+            "persons_refused": "5.00",
+        }
+    ]
 
 
 async def test_a_deposit_confirmation_moves_money_by_its_amount_and_the_person_once(client_for):
