@@ -97,3 +97,45 @@ async def test_a_deposit_confirmation_moves_money_by_its_amount_and_the_person_o
     settled = (await client.get("/v1/campaigns/rm-2027/settlement", headers=ADMIN)).json()
     award = next(a for a in settled["date_bucket_awards"] if a["unit_code"] == village)
     assert award["per_capita"] == "320.00"
+
+
+async def test_a_late_fact_leaves_the_published_snapshot_and_explains_itself_in_the_next(
+    client_for,
+):
+    client = await client_for("scoring")
+    year = 2026  # periods that have ended, whatever day the test runs on
+
+    def of_year(events: list[Event]) -> list[Event]:
+        return [e.model_copy(update={"year": year}) for e in events]
+
+    def day(month: int, d: int) -> datetime:
+        return at(month, d, year)
+
+    body = medical_campaign(code="rm-2026", year=year)
+    assert (await client.post("/v1/campaigns", json=body, headers=ADMIN)).is_success
+    village = VILLAGES[2]
+    on_time = of_year(deposits(village, 60, day(3, 20)))
+    await apply(client.runtime, *arriving(on_time, day(3, 20)))
+
+    async def snapshot(on: str) -> dict[str, Any]:
+        taken = await client.post(
+            "/v1/campaigns/rm-2026/snapshots",
+            json={"cadence": "monthly", "on": on},
+            headers=ADMIN,
+        )
+        assert taken.status_code == 201, taken.text
+        read = await client.get(f"/v1/snapshots/{taken.json()['id']}", headers=ADMIN)
+        return next(e for e in read.json()["entries"] if e["unit_code"] == village)
+
+    march = await snapshot(f"{year}-03-31")
+    assert march["score"] == "65.0000"  # 60% in stage 1
+    late = of_year(deposits(village, 18, day(3, 28)))
+    await apply(client.runtime, *arriving(late, day(4, 2)))
+    assert (await row_of(client, village, "rm-2026"))["score"] == "83.0000"
+    snapshots = (await client.get("/v1/campaigns/rm-2026/snapshots", headers=ADMIN)).json()
+    published = next(s for s in snapshots if s["period"].endswith("03"))
+    again = await client.get(f"/v1/snapshots/{published['id']}", headers=ADMIN)
+    assert next(e for e in again.json()["entries"] if e["unit_code"] == village) == march
+    april = await snapshot(f"{year}-04-30")
+    assert april["score"] == "83.0000"
+    assert "LATE-COUNTED" in [line["rule_code"] for line in april["explanation"]]

@@ -9,6 +9,8 @@ Revises: 0004
 - campaign_unit.late_facts: stage → [counted, refused, yuan refused, persons refused] of the
   facts that arrived after the stage ended (the late-data policy).
 - campaign_unit.counts_amount: whether the unit's task counts yuan rather than persons.
+- snapshot_entry.explanation: the unit's explanation frozen with its score, so the next
+  snapshot after a late fact says what changed and why.
 
 Existing units keep their figures until `gridgov scoring rebuild` derives them from the
 event log (their facts are there; a unit's old figures came from processing-time readings).
@@ -41,8 +43,18 @@ def upgrade() -> None:
         "campaign_unit",
         sa.Column("counts_amount", sa.Boolean(), nullable=False, server_default="false"),
     )
+    op.add_column(
+        "snapshot_entry",
+        sa.Column(
+            "explanation",
+            postgresql.JSONB(astext_type=sa.Text()),
+            nullable=False,
+            server_default="[]",
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_column("snapshot_entry", "explanation")
     for name in ("counts_amount", "late_facts", "day_facts"):
         op.drop_column("campaign_unit", name)
