@@ -92,13 +92,15 @@ def _deposited(event: PaymentDeposited) -> MetricChange:
 
 
 def _reversed(event: PaymentReversed) -> MetricChange:
+    """A reversal takes back, at its own time, the money it reverses if that was deposited
+    (money never deposited never counted) and the person it reopens."""
     return MetricChange(
         MetricKind.MONEY_COLLECTED,
         event.unit_code,
         event.reversed_at,
         event.scheme,
         event.year,
-        amount_delta=-event.amount,
+        amount_delta=-event.amount if event.deposit_reversed else ZERO,
         persons_delta=-ONE if event.reopens_person else ZERO,
         also=(MetricKind.DEPOSITED_ENROLLMENTS,),
     )

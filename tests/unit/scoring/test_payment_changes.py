@@ -83,3 +83,16 @@ def test_a_reversal_takes_the_money_and_the_person_back_at_its_own_time():
     change = change_of(reversal)
     assert change is not None and change.metrics == BOTH and change.at == reversed_at
     assert (change.amount_delta, change.persons_delta) == (-320, -1)
+
+
+def test_reversing_money_never_deposited_takes_no_money_back():
+    reversal = PaymentReversed(
+        **{k: v for k, v in PAYMENT.items() if k != "paid_at"},
+        reversal_id=uuid.uuid4(),
+        original_partner_txn_id="T-1",
+        reopens_person=False,
+        deposit_reversed=False,
+        reversed_at=DEPOSITED,
+    )
+    change = change_of(reversal)
+    assert change is not None and (change.amount_delta, change.persons_delta) == (0, 0)
