@@ -3,11 +3,11 @@ arrivals, give one campaign state, and a rebuild from the event log gives it too
 
 Histories are drawn by hypothesis: a few villages, payments deposited on days either side
 of the stage 1 / stage 2 boundary (31 March), some recorded before their deposit is
-confirmed, some reversed, some delivered after stage 1's cut-off (10 April). Each history
-is applied three ways through the real applier and database; the captured state (every
-campaign unit's facts, figures, stage readings, completion time, score, rank, tallies) and
-the settlement (date-bucket and rank awards and deductions) must be identical, and
-`rebuild --check` must find no difference.
+confirmed, some never deposited, some reversed, some delivered after stage 1's cut-off
+(10 April). Each history is applied three ways through the real applier and database;
+the captured state (every campaign unit's facts, figures, stage readings, completion
+time, score, rank, tallies) and the settlement (date-bucket and rank awards and
+deductions) must be identical, and `rebuild --check` must find no difference.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class Payment:
     village: int
     amount: str
     deposited: int
-    confirmed_later: bool
+    deposit: str
     reversed_on: int | None
     delay_days: int
 
@@ -54,7 +54,7 @@ payments = st.builds(
     village=st.integers(0, len(HERE) - 1),
     amount=st.sampled_from(["320.00", "600.00"]),
     deposited=st.integers(0, len(DAYS) - 1),
-    confirmed_later=st.booleans(),
+    deposit=st.sampled_from(["at_once", "confirmed_later", "never"]),
     reversed_on=st.none() | st.integers(0, len(DAYS) - 1),
     delay_days=st.sampled_from([0, 0, 2, 12]),  # 12: past stage 1's cut-off for March
 )
@@ -67,16 +67,24 @@ def envelopes(history: list[Payment]) -> list[Envelope]:
         when = DAYS[p.deposited]
         arrival = when + timedelta(days=p.delay_days)
         paid = payment(HERE[p.village], p.amount, when)
-        if p.confirmed_later:
-            recorded = paid.model_copy(update={"deposited_at": None, "completes_person": False})
+        recorded = paid.model_copy(update={"deposited_at": None, "completes_person": False})
+        if p.deposit == "at_once":
+            out.append(stamped(paid, arrival))
+        else:
+            out.append(stamped(recorded, arrival))
+        if p.deposit == "confirmed_later":
             fields = recorded.model_dump(exclude={"tier", "deposited_at", "completes_person"})
             confirmed = PaymentDeposited(**fields, deposited_at=when, completes_person=True)
-            out += [stamped(recorded, arrival), stamped(confirmed, arrival)]
-        else:
-            out.append(stamped(paid, arrival))
+            out.append(stamped(confirmed, arrival))
         if p.reversed_on is not None:
             reversed_at = max(when, DAYS[p.reversed_on]) + timedelta(hours=1)
-            out.append(stamped(reversal(paid, reversed_at), reversed_at + timedelta(hours=1)))
+            undone = reversal(paid, reversed_at).model_copy(
+                update={
+                    "deposit_reversed": p.deposit != "never",
+                    "reopens_person": p.deposit != "never",
+                }
+            )
+            out.append(stamped(undone, reversed_at + timedelta(hours=1)))
     return out
 
 
