@@ -197,16 +197,23 @@ def derive(
     value = amount = persons = ZERO
     completed: str | None = None
     cumulative: list[tuple[str, Decimal]] = []
+    column = _value_column(policy.metric, counts_amount)
+    awards = policy.date_bucket_awards
+    # No day can be complete below this value: the exact check runs only above it.
+    reachable = (awards.required_rate if awards else ONE) - PROGRESS_PLACES
+    threshold = reachable * task if task > 0 else None
     for day in sorted(days):
-        count, yuan, people, last = days[day]
-        amount += Decimal(yuan)
-        persons += Decimal(people)
-        value += _value_of(
-            policy.metric, counts_amount, Decimal(count), Decimal(yuan), Decimal(people)
-        )
+        facts = days[day]
+        amount += Decimal(facts[1])
+        persons += Decimal(facts[2])
+        value += Decimal(facts[column])
         cumulative.append((day, value))
-        done = _is_complete(task, _progress(value, task), amount, persons, policy)
-        completed = (completed or last) if done else None
+        done = (
+            threshold is not None
+            and value >= threshold
+            and _is_complete(task, _progress(value, task), amount, persons, policy)
+        )
+        completed = (completed or facts[3]) if done else None
     stage_progress: dict[str, str] = {}
     if policy.stages is not None and days:
         latest = max(days)
@@ -234,16 +241,14 @@ def derive(
     )
 
 
-def _value_of(
-    metric: MetricKind, counts_amount: bool, count: Decimal, amount: Decimal, persons: Decimal
-) -> Decimal:
-    """What a day's facts add to the metric: yuan for money (and money tasks), persons for
-    enrollments, the count for everything else."""
+def _value_column(metric: MetricKind, counts_amount: bool) -> int:
+    """Which of a day's figures the metric adds up: yuan for money (and money tasks),
+    persons for enrollments, the count for everything else."""
     if metric is MetricKind.MONEY_COLLECTED:
-        return amount
+        return 1
     if metric is MetricKind.DEPOSITED_ENROLLMENTS:
-        return amount if counts_amount else persons
-    return count
+        return 1 if counts_amount else 2
+    return 0
 
 
 def _progress(value: Decimal, task: Decimal) -> Decimal:
