@@ -56,7 +56,7 @@ class Moves:
 async def apply_event(uow: UnitOfWork, event: Event, envelope: Envelope) -> Moves:
     """Apply an event: its credit items now (idempotently); its log row, tally delta and
     metric change are returned for `log_batch`."""
-    effects = effects_of(event, envelope.id)
+    effects = effects_of(event, envelope.id, envelope.time)
     if effects.entity is not None:
         await credit_items.know_entity(uow, effects.entity)
     if effects.item is not None:

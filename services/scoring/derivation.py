@@ -74,8 +74,9 @@ class Effects:
     entity: EntityFact | None = None
 
 
-def effects_of(event: Event, event_id: str) -> Effects:
-    """The effects of an event (all None for an event scoring only logs)."""
+def effects_of(event: Event, event_id: str, arrived: datetime | None = None) -> Effects:
+    """The effects of an event (all None for an event scoring only logs); `arrived` is
+    its envelope's time, which campaigns' late-data cut-offs judge."""
     kind = type(event)  # exact types, not isinstance: a replay derives millions of events
     entity = None
     if kind is EntityUpserted:
@@ -83,7 +84,7 @@ def effects_of(event: Event, event_id: str) -> Effects:
         entity = EntityFact(event.credit_code, event.unit_code, event.name)
     return Effects(
         tally=tally_of(event) if kind in _PAYMENTS else None,
-        change=change_of(event),
+        change=change_of(event, arrived),
         item=item_of(event, event_id),
         entity=entity,
     )

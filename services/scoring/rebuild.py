@@ -49,7 +49,8 @@ async def capture(session: AsyncSession) -> State:
     queries = {
         "campaign_unit": select(
             cu.campaign, cu.unit_code, cu.value, cu.amount, cu.persons, cu.task, cu.progress,
-            _text(cu.stage_progress), cu.completed_at, cu.reading_as_of, cu.score,
+            _text(cu.stage_progress), cu.completed_at, cu.reading_as_of, _text(cu.day_facts),
+            _text(cu.late_facts), cu.counts_amount, cu.score,
             _text(cu.explanation), cu.rank, cu.rank_from_bottom, cu.pool_size,
         ),
         "credit_entity": select(
@@ -111,7 +112,7 @@ async def _replay(
     working: metrics.WorkingSet,
     tallies: tallies_service.TallySums,
 ) -> None:
-    effects = [effects_of(logged.event, logged.event_id) for logged in batch]
+    effects = [effects_of(logged.event, logged.event_id, logged.time) for logged in batch]
     tallies_service.sum_tallies([e.tally for e in effects if e.tally is not None], tallies)
     changes = [e.change for e in effects if e.change is not None]
     await session.run_sync(working.apply, changes)

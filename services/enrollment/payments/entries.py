@@ -162,7 +162,7 @@ def deposited_event(row: LedgerEntry, completes: bool) -> PaymentDeposited:
     return PaymentDeposited(**_entry(row), completes_person=completes)
 
 
-def reversed_event(row: LedgerEntry, reopens: bool) -> PaymentReversed:
+def reversed_event(row: LedgerEntry, reopens: bool, deposit_reversed: bool) -> PaymentReversed:
     """`payment.reversed` of a compensating entry against a posted payment."""
     return PaymentReversed(
         reversal_id=row.id,
@@ -177,6 +177,7 @@ def reversed_event(row: LedgerEntry, reopens: bool) -> PaymentReversed:
         year=row.year,
         amount=row.amount,
         reopens_person=reopens,
+        deposit_reversed=deposit_reversed,
         reason=row.note,
         reversed_at=row.paid_at,
         channel=row.channel,

@@ -86,10 +86,22 @@ async def settle_and_announce(
     changes: list[Event] = []
     shifts = tally.Shifts()
     await settlement.resettle(uow, touched, actor, now, changes, shifts)
-    events: list[Event] = _payment_events(posted, reversed_rows, deposited, changes)
+    undeposited = await _undeposited(uow, {r.reverses_id for r in reversed_rows})
+    events: list[Event] = _payment_events(posted, reversed_rows, deposited, changes, undeposited)
     events += changes
     await tally.apply(uow, shifts, events)
     await uow.emit_all(events)
+
+
+async def _undeposited(uow: UnitOfWork, ids: set[uuid.UUID | None]) -> set[uuid.UUID]:
+    """Which of the reversed payments never had their money deposited."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return set()
+    found = await uow.session.scalars(
+        select(L.c.id).where(among(L.c.id, wanted), L.c.deposited_at.is_(None))
+    )
+    return set(found)
 
 
 def _payment_events(
@@ -97,6 +109,7 @@ def _payment_events(
     reversed_rows: list[LedgerEntry],
     deposited: Sequence[LedgerEntry],
     changes: list[Event],
+    undeposited: set[uuid.UUID],
 ) -> list[Event]:
     """The events of the batch's entries. A person's move into `paid` is told by exactly
     one of them (`completes_person`), the first payment recorded or deposit confirmed for
@@ -118,7 +131,9 @@ def _payment_events(
         if r.status == "posted"
     ]
     events += [
-        entries.reversed_event(r, claim(out_of_paid, r.enrollment_id))
+        entries.reversed_event(
+            r, claim(out_of_paid, r.enrollment_id), r.reverses_id not in undeposited
+        )
         for r in reversed_rows
         if r.enrollment_id is not None
     ]

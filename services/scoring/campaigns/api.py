@@ -6,7 +6,12 @@ from fastapi import APIRouter, status
 
 from libs.common.deps import CurrentUser, UnitOfWorkDep
 from services.scoring.campaigns import service, settlement
-from services.scoring.campaigns.schemas import CampaignCreate, CampaignRead, SettlementRead
+from services.scoring.campaigns.schemas import (
+    CampaignCreate,
+    CampaignRead,
+    LateFactsRead,
+    SettlementRead,
+)
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
@@ -35,3 +40,10 @@ async def get_campaign(code: str, user: CurrentUser, uow: UnitOfWorkDep) -> Camp
 async def get_settlement(code: str, user: CurrentUser, uow: UnitOfWorkDep) -> SettlementRead:
     """Date-bucket awards and deductions and rank awards, as the units stand now."""
     return await settlement.settle(uow, user, code)
+
+
+@router.get("/{code}/late-facts", response_model=list[LateFactsRead])
+async def get_late_facts(code: str, user: CurrentUser, uow: UnitOfWorkDep) -> list[LateFactsRead]:
+    """Facts that arrived after their stage ended, per unit and stage: counted until the
+    stage's cut-off, refused for scoring (and so reported here) after it."""
+    return await settlement.late_facts(uow, user, code)

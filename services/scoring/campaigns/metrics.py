@@ -28,7 +28,7 @@ from services.scoring.domain.campaign_policy import CampaignPolicy
 from services.scoring.domain.live_metric import (
     MetricChange,
     UnitMetric,
-    apply_metric_change,
+    apply_metric_changes,
     score_unit,
 )
 
@@ -42,7 +42,8 @@ _TARGETS = """
 _POOLS = text("SELECT campaign, unit_code, pool" + _TARGETS)
 _UNITS = text(
     "SELECT campaign, unit_code, pool, task, value, amount, persons, progress, stage_progress,"
-    " completed_at, last_event_at, reading_as_of, score, explanation" + _TARGETS
+    " completed_at, last_event_at, reading_as_of, day_facts, late_facts, counts_amount,"
+    " score, explanation" + _TARGETS
 )
 _WRITE = text(
     """
@@ -50,17 +51,21 @@ _WRITE = text(
        SET task = v.task, value = v.value, amount = v.amount, persons = v.persons,
            progress = v.progress, stage_progress = CAST(v.stage_progress AS jsonb),
            completed_at = v.completed_at, last_event_at = v.last_event_at,
-           reading_as_of = v.reading_as_of, score = v.score,
+           reading_as_of = v.reading_as_of, day_facts = CAST(v.day_facts AS jsonb),
+           late_facts = CAST(v.late_facts AS jsonb), counts_amount = v.counts_amount,
+           score = v.score,
            explanation = CAST(v.explanation AS jsonb)
       FROM unnest(CAST(:campaigns AS text[]), CAST(:units AS text[]),
                   CAST(:task AS numeric[]), CAST(:value AS numeric[]),
                   CAST(:amount AS numeric[]), CAST(:persons AS numeric[]),
                   CAST(:progress AS numeric[]), CAST(:stage_progress AS text[]),
                   CAST(:completed_at AS timestamptz[]), CAST(:last_event_at AS timestamptz[]),
-                  CAST(:reading_as_of AS timestamptz[]), CAST(:score AS numeric[]),
-                  CAST(:explanation AS text[]))
+                  CAST(:reading_as_of AS timestamptz[]), CAST(:day_facts AS text[]),
+                  CAST(:late_facts AS text[]), CAST(:counts_amount AS boolean[]),
+                  CAST(:score AS numeric[]), CAST(:explanation AS text[]))
            AS v(campaign, unit_code, task, value, amount, persons, progress, stage_progress,
-                completed_at, last_event_at, reading_as_of, score, explanation)
+                completed_at, last_event_at, reading_as_of, day_facts, late_facts,
+                counts_amount, score, explanation)
      WHERE cu.campaign = v.campaign AND cu.unit_code = v.unit_code
     """
 )
@@ -74,7 +79,11 @@ _METRIC_FIELDS = (
     "completed_at",
     "last_event_at",
     "reading_as_of",
+    "day_facts",
+    "late_facts",
+    "counts_amount",
 )
+_JSON_FIELDS = frozenset({"stage_progress", "day_facts", "late_facts"})
 
 
 @dataclass(frozen=True)
@@ -114,7 +123,8 @@ def targets(
     for campaign in campaigns:
         by_metric[(campaign.metric, campaign.year)].append(campaign)
     for change in changes:
-        concerned = by_metric.get((change.metric.value, change.campaign_year()))
+        year = change.campaign_year()
+        concerned = [c for m in change.metrics for c in by_metric.get((m.value, year), ())]
         if not concerned:
             continue
         codes = (change.unit_code,) if change.exact_unit else _with_ancestors(change.unit_code)
@@ -148,7 +158,8 @@ class WorkingSet:
         self._absent: set[Key] = set()
 
     def apply(self, session: Session, changes: Sequence[MetricChange]) -> int:
-        """Apply changes in order; return how many ranked units they concerned."""
+        """Apply changes (in any order: a unit's figures depend on the set of its facts);
+        return how many ranked units they concerned."""
         plan = targets(changes, list(self.campaigns.values()))
         self._load(session, [k for k in plan if k not in self.units and k not in self._absent])
         moved = 0
@@ -157,10 +168,9 @@ class WorkingSet:
             if unit is None:
                 continue
             campaign = self.campaigns[key[0]]
-            metric = unit.metric
-            for change in concerning:
-                metric = apply_metric_change(metric, change, campaign.policy, campaign.year)
-            unit.metric = metric
+            unit.metric = apply_metric_changes(
+                unit.metric, concerning, campaign.policy, campaign.year
+            )
             moved += 1
         return moved
 
@@ -204,7 +214,7 @@ def apply_changes(
     *,
     rerank: bool = True,
 ) -> int:
-    """Apply changes in order to every campaign unit they concern; return the units moved."""
+    """Apply changes to every campaign unit they concern; return the units moved."""
     if not changes:
         return 0
     working = WorkingSet(session, only)
@@ -240,7 +250,10 @@ def _params(keys: Sequence[Key]) -> dict[str, list[str]]:
 
 
 def _metric_of(row: Any) -> UnitMetric:
-    return UnitMetric(**{name: getattr(row, name) for name in _METRIC_FIELDS})
+    fields = {name: getattr(row, name) for name in _METRIC_FIELDS}
+    fields["day_facts"] = {day: tuple(f) for day, f in (row.day_facts or {}).items()}
+    fields["late_facts"] = {stage: tuple(f) for stage, f in (row.late_facts or {}).items()}
+    return UnitMetric(**fields)
 
 
 def _collect(
@@ -255,6 +268,6 @@ def _collect(
     written["units"].append(unit_code)
     for name in _METRIC_FIELDS:
         value = getattr(metric, name)
-        written[name].append(json.dumps(dict(value)) if name == "stage_progress" else value)
+        written[name].append(json.dumps(dict(value)) if name in _JSON_FIELDS else value)
     written["score"].append(score)
     written["explanation"].append(json.dumps(explanation, ensure_ascii=False))

@@ -59,7 +59,19 @@ class CampaignUnit(Base):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reading_as_of: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    """When the last absolute reading applied was valid: older ones are ignored."""
+    """When the last task reading applied was valid: older ones are ignored."""
+    day_facts: Mapped[dict[str, list[str]]] = mapped_column(
+        JSONB, default=dict, server_default="{}"
+    )
+    """Asia/Shanghai day → [count, yuan, persons, latest business time] of the unit's facts:
+    the figures are derived from these, so arrival order cannot change them."""
+    late_facts: Mapped[dict[str, list[Any]]] = mapped_column(
+        JSONB, default=dict, server_default="{}"
+    )
+    """Stage → [counted, refused, yuan refused, persons refused] of facts that arrived after
+    the stage ended (counted until its cut-off, refused for scoring after it)."""
+    counts_amount: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    """Whether the unit's task counts yuan rather than persons (from enrollment's figures)."""
     score: Mapped[Decimal] = mapped_column(Numeric(14, 4), default=Decimal(0))
     explanation: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
     rank: Mapped[int] = mapped_column(Integer, default=1)

@@ -102,3 +102,15 @@ class SettlementRead(BaseModel):
     year: int
     date_bucket_awards: list[AwardRead]
     rank_awards: list[PayoutRead]
+
+
+class LateFactsRead(BaseModel):
+    """Facts of one unit dated in a stage that arrived after the stage ended (late-data
+    policy): counted until the stage's cut-off, refused for scoring after it."""
+
+    unit_code: str
+    stage: str
+    counted: int
+    refused: int
+    amount_refused: Decimal
+    persons_refused: Decimal

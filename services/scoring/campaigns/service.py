@@ -85,7 +85,7 @@ async def seed_campaign(uow: UnitOfWork, campaign: Campaign) -> None:
     if not types:
         return
     async for batch in eventlog.replay(uow.session, types=types):
-        changes = [c for logged in batch if (c := change_of(logged.event)) is not None]
+        changes = [c for logged in batch if (c := change_of(logged.event, logged.time)) is not None]
         await metrics.apply_changes_now(uow.session, changes, only=campaign.code)
 
 

@@ -10,7 +10,12 @@ from libs.common.auth import Principal
 from libs.common.db import UnitOfWork
 from services.scoring.campaigns.models import CampaignUnit
 from services.scoring.campaigns.policies import policy_of
-from services.scoring.campaigns.schemas import AwardRead, PayoutRead, SettlementRead
+from services.scoring.campaigns.schemas import (
+    AwardRead,
+    LateFactsRead,
+    PayoutRead,
+    SettlementRead,
+)
 from services.scoring.campaigns.service import load_campaign
 from services.scoring.credit.scoring import explanation_json
 from services.scoring.domain.awards import (
@@ -85,3 +90,25 @@ def _award(unit: CampaignUnit, rules: DateBucketAwards, year: int) -> AwardRead:
         barred_person_ids=list(outcome.barred_person_ids),
         explanation=explanation_json(outcome.explanation),
     )
+
+
+async def late_facts(uow: UnitOfWork, user: Principal, code: str) -> list[LateFactsRead]:
+    """Every unit's late facts per stage: what arrived after a stage ended, counted or not."""
+    campaign = await load_campaign(uow, user, code)
+    rows = await uow.session.execute(
+        select(CampaignUnit.unit_code, CampaignUnit.late_facts)
+        .where(CampaignUnit.campaign == campaign.code, CampaignUnit.late_facts != {})
+        .order_by(CampaignUnit.unit_code)
+    )
+    return [
+        LateFactsRead(
+            unit_code=r.unit_code,
+            stage=stage,
+            counted=counted,
+            refused=refused,
+            amount_refused=Decimal(amount),
+            persons_refused=Decimal(persons),
+        )
+        for r in rows
+        for stage, (counted, refused, amount, persons) in sorted(r.late_facts.items())
+    ]

@@ -1,14 +1,24 @@
-"""A ranked unit's live metric: how one change moves it, and the score it earns.
+"""A ranked unit's live metric: the facts it holds, keyed by business time, and its score.
 
-A change is either counting (`delta`: a payment, a closed hazard) or an absolute reading
-(`set_*`: enrollment's progress figures). Counting changes commute, so they always apply;
-a reading replaces the previous one, so a reading older than the last one applied (a late
-re-sync or dead-letter replay) is ignored instead of moving progress backwards.
+A unit's figures are a function of the *set* of facts it was given, never of their order:
+- a counting fact (a deposit, a reversal, a closed hazard) adds to the bucket of the
+  Asia/Shanghai day of its business time (`at`: the deposit, the closure, the inspection);
+  sums commute, so any arrival order, batching or replay gives the same buckets;
+- value, stage readings and the completion time are derived from those buckets: a stage's
+  reading is the cumulative progress through the stage's last day, the completion time the
+  first day of the run of days (up to now) at whose end the target was met;
+- a task reading (enrollment's `progress.changed`) replaces the task; of two readings the
+  one valid later (`as_of`) wins, whichever arrives first.
+
+Late data (DOMAIN §4.2): a fact dated in a stage that *arrives* (its envelope's time) after
+the stage ended is counted until the stage's cut-off and said so in the explanation; after
+the cut-off it is refused for scoring, recorded per stage and reported, so settled stage
+scores and awards never change silently.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from .business_calendar import local_date
@@ -17,7 +27,7 @@ from .explanation import ExplanationLine
 from .formulas import FormulaKind, score_count, score_rate
 from .metrics import MetricKind
 from .progress import progress_fraction
-from .stages import score_stages, stage_on
+from .stages import Stage, score_stages, stage_on
 
 ONE = Decimal(1)
 ZERO = Decimal(0)
@@ -26,13 +36,23 @@ CENTS = Decimal("0.01")
 PROGRESS_PLACES = Decimal("0.000001")
 SCORE_PLACES = Decimal("0.0001")
 
+DayFacts = tuple[str, str, str, str]
+"""One day's facts of a unit: count, yuan and persons added (decimal strings), and the
+latest business time among them (ISO 8601), as stored."""
+LateFacts = tuple[int, int, str, str]
+"""A stage's late facts: how many were counted, how many refused, and the yuan and
+persons refused (decimal strings), as stored."""
+
 
 @dataclass(frozen=True)
 class MetricChange:
-    """An increment (`delta`) or a new reading (`set_*`) of a unit's metric at `at`.
+    """A counting fact (`delta`, `amount_delta`, `persons_delta` at business time `at`) or a
+    task reading (`set_task`, valid at `at`) of a unit's metric.
 
     `exact_unit` changes apply to that unit only (enrollment reports progress for every
     level itself); the others also count for the campaigns ranking the unit's ancestors.
+    `also` names further metrics the same fact feeds (a deposit feeds persons and money).
+    `arrived` is when the fact reached the system (its envelope's time), for late data.
     """
 
     metric: MetricKind
@@ -43,26 +63,21 @@ class MetricChange:
     delta: Decimal = ZERO
     amount_delta: Decimal = ZERO
     persons_delta: Decimal = ZERO
-    set_value: Decimal | None = None
-    set_amount: Decimal | None = None
-    set_persons: Decimal | None = None
     set_task: Decimal | None = None
+    set_counts_amount: bool | None = None
     exact_unit: bool = False
+    also: tuple[MetricKind, ...] = ()
+    arrived: datetime | None = None
 
     @property
     def is_reading(self) -> bool:
-        """Whether the change carries an absolute reading (replacing, not adding)."""
-        return not (
-            self.set_value is None
-            and self.set_amount is None
-            and self.set_persons is None
-            and self.set_task is None
-        )
+        """Whether the change carries a task reading (replacing, not adding)."""
+        return self.set_task is not None or self.set_counts_amount is not None
 
     @property
-    def counts(self) -> bool:
-        """Whether the change carries an increment."""
-        return bool(self.delta or self.amount_delta or self.persons_delta)
+    def metrics(self) -> tuple[MetricKind, ...]:
+        """Every metric the change feeds."""
+        return (self.metric, *self.also)
 
     def campaign_year(self) -> int:
         """The campaign year the change counts for (its own, else its Shanghai date's)."""
@@ -71,7 +86,7 @@ class MetricChange:
 
 @dataclass(frozen=True)
 class UnitMetric:
-    """What a unit has achieved in a campaign: metric value, money, persons, progress."""
+    """What a unit has achieved in a campaign: its facts and what they add up to."""
 
     task: Decimal
     value: Decimal = ZERO
@@ -82,72 +97,169 @@ class UnitMetric:
     completed_at: datetime | None = None
     last_event_at: datetime | None = None
     reading_as_of: datetime | None = None
+    day_facts: Mapping[str, DayFacts] = field(default_factory=dict)
+    late_facts: Mapping[str, LateFacts] = field(default_factory=dict)
+    counts_amount: bool = False
 
 
 def is_stale(change: MetricChange, reading_as_of: datetime | None) -> bool:
-    """Whether a reading is older than the last one applied (equal times apply in order)."""
+    """Whether a task reading is older than the last one applied (equal times apply)."""
     return change.is_reading and reading_as_of is not None and change.at < reading_as_of
 
 
 def apply_metric_change(
     unit: UnitMetric, change: MetricChange, policy: CampaignPolicy, year: int
 ) -> UnitMetric:
-    """The unit after `change`: metric, progress, stage readings and completion time."""
-    reading, counts = change.is_reading, change.counts
-    delta = change.delta if reading or counts else ONE
-    if reading and unit.reading_as_of is not None and change.at < unit.reading_as_of:
-        if not counts:
-            return unit  # an older reading arriving late
-        reading = False
-    value = cents(_base(change.set_value, unit.value, reading) + delta)
-    amount = cents(_base(change.set_amount, unit.amount, reading) + change.amount_delta)
-    persons = cents(_base(change.set_persons, unit.persons, reading) + change.persons_delta)
-    task = unit.task
-    if reading and change.set_task is not None and change.set_task > 0:
-        task = cents(change.set_task)
-    progress = (
-        progress_fraction(max(value, ZERO), task).quantize(PROGRESS_PLACES) if task > 0 else ZERO
+    """The unit after `change`."""
+    return apply_metric_changes(unit, (change,), policy, year)
+
+
+def apply_metric_changes(
+    unit: UnitMetric, changes: Iterable[MetricChange], policy: CampaignPolicy, year: int
+) -> UnitMetric:
+    """The unit after `changes` (their order does not matter): facts added to their days
+    (or refused as too late), the latest task reading kept, the figures derived again."""
+    days = dict(unit.day_facts)
+    late = dict(unit.late_facts)
+    task, counts_amount, as_of = unit.task, unit.counts_amount, unit.reading_as_of
+    for change in changes:
+        if change.is_reading:
+            if as_of is not None and change.at < as_of:
+                continue  # an older reading arriving late
+            as_of = change.at
+            if change.set_task is not None and change.set_task > 0:
+                task = cents(change.set_task)
+            if change.set_counts_amount is not None:
+                counts_amount = change.set_counts_amount
+            continue
+        if _is_refused(change, policy, year, late):
+            continue
+        day = local_date(change.at).isoformat()
+        days[day] = _add(days.get(day), change)
+    return derive(days, late, task, counts_amount, as_of, policy, year)
+
+
+def _is_refused(
+    change: MetricChange, policy: CampaignPolicy, year: int, late: dict[str, LateFacts]
+) -> bool:
+    """Whether a fact arrived after its stage's cut-off (recorded in `late` when late)."""
+    if policy.stages is None or change.arrived is None:
+        return False
+    stage = stage_on(policy.stages, year, local_date(change.at))
+    if stage is None:
+        return False
+    arrived = local_date(change.arrived)
+    if arrived <= stage.dates_in(year)[1]:
+        return False
+    counted, refused, amount, persons = late.get(stage.code, (0, 0, "0.00", "0.00"))
+    if arrived <= cutoff_of(stage, year):
+        late[stage.code] = (counted + 1, refused, amount, persons)
+        return False
+    late[stage.code] = (
+        counted,
+        refused + 1,
+        str(cents(Decimal(amount) + change.amount_delta)),
+        str(cents(Decimal(persons) + change.persons_delta)),
     )
-    stage_progress = unit.stage_progress
-    if policy.stages is not None:
-        stage_progress = _stage_readings(unit, progress, policy, year, change)
-    completed = _is_complete(task, progress, amount, persons, policy)
+    return True
+
+
+def cutoff_of(stage: Stage, year: int) -> date:
+    """The last day a fact of `stage` may arrive and still be scored (default: its end)."""
+    ends = stage.dates_in(year)[1]
+    if stage.cutoff is None:
+        return ends
+    cutoff = stage.cutoff.in_year(ends.year)
+    return cutoff if cutoff >= ends else stage.cutoff.in_year(ends.year + 1)
+
+
+def _add(before: DayFacts | None, change: MetricChange) -> DayFacts:
+    count, amount, persons, last = before or ("0", "0.00", "0.00", "")
+    moment = change.at.astimezone(UTC).isoformat()
+    return (
+        str(cents(Decimal(count) + change.delta)),
+        str(cents(Decimal(amount) + change.amount_delta)),
+        str(cents(Decimal(persons) + change.persons_delta)),
+        max(last, moment),
+    )
+
+
+def derive(
+    days: Mapping[str, DayFacts],
+    late: Mapping[str, LateFacts],
+    task: Decimal,
+    counts_amount: bool,
+    reading_as_of: datetime | None,
+    policy: CampaignPolicy,
+    year: int,
+) -> UnitMetric:
+    """A unit's figures from its facts: a pure function of the set of them."""
+    value = amount = persons = ZERO
+    completed: str | None = None
+    cumulative: list[tuple[str, Decimal]] = []
+    column = _value_column(policy.metric, counts_amount)
+    awards = policy.date_bucket_awards
+    # No day can be complete below this value: the exact check runs only above it.
+    reachable = (awards.required_rate if awards else ONE) - PROGRESS_PLACES
+    threshold = reachable * task if task > 0 else None
+    for day in sorted(days):
+        facts = days[day]
+        amount += Decimal(facts[1])
+        persons += Decimal(facts[2])
+        value += Decimal(facts[column])
+        cumulative.append((day, value))
+        done = (
+            threshold is not None
+            and value >= threshold
+            and _is_complete(task, _progress(value, task), amount, persons, policy)
+        )
+        completed = (completed or facts[3]) if done else None
+    stage_progress: dict[str, str] = {}
+    if policy.stages is not None and days:
+        latest = max(days)
+        for stage in policy.stages.stages:
+            starts, ends = stage.dates_in(year)
+            if latest < starts.isoformat():
+                break
+            through = ends.isoformat()
+            reached = [v for day, v in cumulative if day <= through]
+            stage_progress[stage.code] = str(_progress(reached[-1] if reached else ZERO, task))
+    last_event = max((facts[3] for facts in days.values()), default=None)
     return UnitMetric(
         task=task,
-        value=value,
-        amount=amount,
-        persons=persons,
-        progress=progress,
+        value=cents(value),
+        amount=cents(amount),
+        persons=cents(persons),
+        progress=_progress(value, task),
         stage_progress=stage_progress,
-        completed_at=(unit.completed_at or change.at) if completed else None,
-        last_event_at=change.at,
-        reading_as_of=change.at if reading else unit.reading_as_of,
+        completed_at=datetime.fromisoformat(completed) if completed else None,
+        last_event_at=datetime.fromisoformat(last_event) if last_event else None,
+        reading_as_of=reading_as_of,
+        day_facts=dict(sorted(days.items())),
+        late_facts=dict(sorted(late.items())),
+        counts_amount=counts_amount,
     )
+
+
+def _value_column(metric: MetricKind, counts_amount: bool) -> int:
+    """Which of a day's figures the metric adds up: yuan for money (and money tasks),
+    persons for enrollments, the count for everything else."""
+    if metric is MetricKind.MONEY_COLLECTED:
+        return 1
+    if metric is MetricKind.DEPOSITED_ENROLLMENTS:
+        return 1 if counts_amount else 2
+    return 0
+
+
+def _progress(value: Decimal, task: Decimal) -> Decimal:
+    if task <= 0:
+        return ZERO
+    return progress_fraction(max(cents(value), ZERO), task).quantize(PROGRESS_PLACES)
 
 
 def cents(amount: Decimal) -> Decimal:
     """An amount to the cent."""
     return amount.quantize(CENTS)
-
-
-def _base(reading: Decimal | None, current: Decimal, applies: bool) -> Decimal:
-    return reading if applies and reading is not None else current
-
-
-def _stage_readings(
-    before: UnitMetric, progress: Decimal, policy: CampaignPolicy, year: int, change: MetricChange
-) -> Mapping[str, str]:
-    assert policy.stages is not None
-    stage = stage_on(policy.stages, year, local_date(change.at))
-    if stage is None:
-        return before.stage_progress
-    readings = dict(before.stage_progress)
-    for earlier in policy.stages.stages:
-        if earlier.code == stage.code:
-            break
-        readings.setdefault(earlier.code, str(before.progress))
-    readings[stage.code] = str(progress)
-    return readings
 
 
 def per_capita(unit: UnitMetric) -> Decimal:
@@ -189,4 +301,24 @@ def score_unit(
         better = "more" if policy.metric.higher_is_better else "fewer"
         text = f"{unit.value} counted ({better} is better)"
         lines = (ExplanationLine(source, score, "COUNT", text),)
-    return score.quantize(SCORE_PLACES), lines
+    return score.quantize(SCORE_PLACES), lines + _late_lines(unit, policy)
+
+
+def _late_lines(unit: UnitMetric, policy: CampaignPolicy) -> tuple[ExplanationLine, ...]:
+    """What late facts did to the unit's stages: counted before the cut-off, or refused."""
+    lines = []
+    for code, (counted, refused, amount, persons) in unit.late_facts.items():
+        source = f"stage:{code}"
+        if counted:
+            text = (
+                f"{counted} fact(s) dated in stage {code} arrived after the stage ended, "
+                "before its cut-off: counted in the stage"
+            )
+            lines.append(ExplanationLine(source, ZERO, "LATE-COUNTED", text))
+        if refused:
+            text = (
+                f"{refused} fact(s) dated in stage {code} arrived after its cut-off: not "
+                f"scored ({amount} yuan, {persons} persons)"
+            )
+            lines.append(ExplanationLine(source, ZERO, "LATE-REFUSED", text))
+    return tuple(lines)

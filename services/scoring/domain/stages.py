@@ -40,6 +40,9 @@ class Stage(PolicyModel):
     required: Decimal = Field(gt=0, le=1)
     floor: Decimal | None = None
     ceiling: Decimal | None = None
+    cutoff: MonthDayField | None = None
+    """The last day a fact dated in the stage may arrive and still be scored (late-data
+    policy, DOMAIN §4.2); None: the stage's last day."""
 
     def dates_in(self, year: int) -> tuple[date, date]:
         """First and last day of the stage in campaign `year`; a stage may run into the next."""

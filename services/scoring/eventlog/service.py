@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +15,7 @@ from libs.common.events import registry
 from libs.common.events.envelope import Envelope, Event
 
 _SELECT = """
-    SELECT seq, event_id, type, subject, CAST(envelope -> 'data' AS text) AS data
+    SELECT seq, event_id, type, subject, time, CAST(envelope -> 'data' AS text) AS data
       FROM event_log WHERE seq > :after {filter} ORDER BY seq LIMIT :limit
 """
 _ALL = text(_SELECT.format(filter=""))
@@ -50,10 +51,11 @@ async def append(session: AsyncSession, envelopes: Sequence[Envelope]) -> set[uu
 
 @dataclass(frozen=True)
 class Logged:
-    """A logged event, parsed: its id and its catalogue model."""
+    """A logged event, parsed: its id, its catalogue model and its envelope's time."""
 
     event_id: str
     event: Event
+    time: datetime | None = None
 
 
 async def replay(
@@ -66,7 +68,7 @@ async def replay(
         rows = (await session.execute(query, {**params, "after": after, "limit": batch})).all()
         if not rows:
             return
-        yield [Logged(str(r.event_id), parse_data(r.type, r.subject, r.data)) for r in rows]
+        yield [Logged(str(r.event_id), parse_data(r.type, r.subject, r.data), r.time) for r in rows]
         after = rows[-1].seq
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Uuid,
     func,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.scoring.base import Base
@@ -60,3 +61,7 @@ class SnapshotEntry(Base):
     rank_from_bottom: Mapped[int] = mapped_column(Integer)
     pool_size: Mapped[int] = mapped_column(Integer)
     movement: Mapped[int | None] = mapped_column(Integer)
+    explanation: Mapped[list[dict[str, str]]] = mapped_column(
+        JSONB, default=list, server_default="[]"
+    )
+    """The unit's explanation as it stood: what moved its score, late facts included."""

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.scoring.credit.schemas import ExplanationLineRead
 from services.scoring.domain.cadence import SnapshotCadence
 
 
@@ -32,6 +33,8 @@ class SnapshotEntryRead(BaseModel):
     rank_from_bottom: int
     pool_size: int
     movement: int | None
+    explanation: list[ExplanationLineRead] = []
+    """Why the unit scored what it did then (a late fact counted says so here)."""
 
 
 class SnapshotRead(BaseModel):

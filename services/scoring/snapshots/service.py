@@ -112,9 +112,10 @@ async def _freeze_entries(uow: UnitOfWork, snapshot: RankingSnapshot) -> None:
         cu.rank_from_bottom,
         cu.pool_size,
         previous_rank - cu.rank,
+        cu.explanation,
     ).where(cu.campaign == snapshot.campaign)
     columns = ["snapshot_id", "unit_code", "name", "pool", "score", "progress", "rank"]
-    columns += ["rank_from_bottom", "pool_size", "movement"]
+    columns += ["rank_from_bottom", "pool_size", "movement", "explanation"]
     await uow.session.execute(insert(se).from_select(columns, source))
 
 

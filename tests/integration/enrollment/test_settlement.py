@@ -98,6 +98,15 @@ async def test_reversing_a_partial_payment_reopens_no_one(client):
     assert (await reverse(client, "R00001", amount="200.00")).status_code == 201
     [undone] = await events(client, "gridgov.enrollment.payment.reversed.v1")
     assert undone["reopens_person"] is False, "they never counted"
+    assert undone["deposit_reversed"] is True, "its money was deposited: it comes back out"
+
+
+async def test_reversing_a_payment_never_deposited_takes_no_deposited_money_back(client):
+    await enroll(client, 1)
+    assert (await pay(client, 1, deposited_at=None)).status_code == 201
+    assert (await reverse(client, "R00001")).status_code == 201
+    [undone] = await events(client, "gridgov.enrollment.payment.reversed.v1")
+    assert undone["deposit_reversed"] is False, "its money never reached the fund account"
 
 
 async def test_a_payment_not_yet_deposited_does_not_complete_the_person(client):

@@ -61,7 +61,8 @@ def progress(
     task_kind: str = "persons",
     scheme: str = SCHEME,
 ) -> ProgressChanged:
-    """A progress.changed as enrollment emits it after a deposited completion."""
+    """A progress.changed as enrollment emits it after a deposited completion (scoring
+    takes the task from it; persons and yuan come from the payments' deposits)."""
     return ProgressChanged(
         unit_code=unit,
         scheme=scheme,
@@ -75,7 +76,9 @@ def progress(
     )
 
 
-def payment(unit: str, amount: str, when: datetime, completes: bool = True) -> PaymentRecorded:
+def payment(
+    unit: str, amount: str, when: datetime, completes: bool = True, scheme: str = SCHEME
+) -> PaymentRecorded:
     """A payment.recorded of one person."""
     return PaymentRecorded(
         payment_id=uuid.uuid4(),
@@ -84,7 +87,7 @@ def payment(unit: str, amount: str, when: datetime, completes: bool = True) -> P
         partner_txn_id=uuid.uuid4().hex[:20],
         person_key="a" * 64,
         unit_code=unit,
-        scheme=SCHEME,
+        scheme=scheme,
         year=YEAR,
         amount=Decimal(amount),
         paid_at=when,
@@ -92,6 +95,21 @@ def payment(unit: str, amount: str, when: datetime, completes: bool = True) -> P
         completes_person=completes,
         channel="rest",
     )
+
+
+def deposits(
+    unit: str,
+    persons: int,
+    when: datetime,
+    per_capita: str = "600.00",
+    task: int | None = None,
+    scheme: str = SCHEME,
+) -> list[Event]:
+    """`persons` persons of `unit` completed by money deposited at `when`, one payment each
+    (what the persons and money metrics count, by deposit time); with `task`, enrollment's
+    figures stating the unit's task first."""
+    paid: list[Event] = [payment(unit, per_capita, when, scheme=scheme) for _ in range(persons)]
+    return paid if task is None else [progress(unit, 0, task, when, scheme=scheme), *paid]
 
 
 def reversal(paid: PaymentRecorded, when: datetime) -> PaymentReversed:

@@ -1,4 +1,4 @@
-"""Progress readings through the API: late older readings, money tasks, tally reversals."""
+"""Figures through the API: deposits in any order, task readings, money tasks, reversals."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from tests.integration.scoring.helpers import (
     YEAR,
     apply,
     at,
+    deposits,
     hazard_closed,
     medical_campaign,
     payment,
@@ -36,37 +37,42 @@ async def settlement_of(client, unit: str) -> dict:
     return next(a for a in body["date_bucket_awards"] if a["unit_code"] == unit)
 
 
-async def test_an_older_reading_arriving_late_moves_nothing_back(client_for):
+async def test_deposits_delivered_out_of_order_give_the_figures_of_their_deposit_days(client_for):
     client = await client_for("scoring")
     await client.post("/v1/campaigns", json=medical_campaign(), headers=ADMIN)
-    done = progress(VILLAGES[0], 100, 100, at(6, 10), amount=Decimal(60000))
-    await apply(client.runtime, progress(VILLAGES[0], 80, 100, at(3, 20)), done)
-    before = await row_of(client, VILLAGES[0])
-    assert before["completed_at"] is not None and before["value"] == "100.00"
-    # A re-sync or dead-letter replay delivers March and May readings after June's.
-    await apply(client.runtime, progress(VILLAGES[0], 70, 100, at(5, 1)))
-    await apply(client.runtime, progress(VILLAGES[0], 60, 100, at(3, 5)))
-    assert await row_of(client, VILLAGES[0]) == before
+    march, june = deposits(VILLAGES[0], 80, at(3, 20)), deposits(VILLAGES[0], 20, at(6, 10))
+    in_order = deposits(VILLAGES[1], 80, at(3, 20)) + deposits(VILLAGES[1], 20, at(6, 10))
+    await apply(client.runtime, *in_order)
+    # A re-sync or a bank file delivers June's deposits before March's.
+    await apply(client.runtime, *june)
+    await apply(client.runtime, *march)
+    late, on_time = await row_of(client, VILLAGES[0]), await row_of(client, VILLAGES[1])
+    same = ("score", "rank", "value", "progress", "completed_at")
+    assert {k: late[k] for k in same} == {k: on_time[k] for k in same}
+    assert (late["value"], late["score"]) == ("100.00", "115.0000")  # 85 + 30
+    assert late["completed_at"] == f"{YEAR}-06-10T04:00:00Z"
     assert (await settlement_of(client, VILLAGES[0]))["completed_on"] == f"{YEAR}-06-10"
 
 
-async def test_an_older_reading_in_the_same_batch_is_ignored_too(client_for):
+async def test_an_older_task_reading_in_the_same_batch_is_ignored(client_for):
     client = await client_for("scoring")
     await client.post("/v1/campaigns", json=medical_campaign(), headers=ADMIN)
     await apply(
         client.runtime,
-        progress(VILLAGES[0], 80, 100, at(3, 20)),
-        progress(VILLAGES[0], 60, 100, at(3, 5)),
+        progress(VILLAGES[0], 0, 200, at(3, 20)),
+        progress(VILLAGES[0], 0, 50, at(3, 5)),
+        *deposits(VILLAGES[0], 170, at(3, 10)),
     )
     row = await row_of(client, VILLAGES[0])
-    assert (row["value"], row["score"]) == ("80.00", "85.0000")
+    assert (row["task"], row["value"], row["score"]) == ("200.00", "170.00", "90.0000")
 
 
-async def test_a_newer_reading_still_moves_progress_down(client_for):
+async def test_a_reversal_moves_progress_down(client_for):
     client = await client_for("scoring")
     await client.post("/v1/campaigns", json=medical_campaign(), headers=ADMIN)
-    await apply(client.runtime, progress(VILLAGES[0], 80, 100, at(3, 5)))
-    await apply(client.runtime, progress(VILLAGES[0], 78, 100, at(3, 20)))  # a reversal
+    paid = [payment(VILLAGES[0], "600.00", at(3, 5)) for _ in range(80)]
+    await apply(client.runtime, *paid)
+    await apply(client.runtime, reversal(paid[0], at(3, 20)), reversal(paid[1], at(3, 20)))
     assert (await row_of(client, VILLAGES[0]))["score"] == "83.0000"
 
 
@@ -87,7 +93,11 @@ async def test_a_money_task_is_measured_in_yuan_deposited(client_for):
     await client.post("/v1/campaigns", json=medical_campaign(), headers=ADMIN)
     # Task 100,000 yuan; 78,500 deposited by 150 persons: 78.5% of the task, not 0.15%.
     money = progress(VILLAGES[0], 150, 100_000, at(3, 10), Decimal(78_500), task_kind="amount")
-    await apply(client.runtime, money)
+    paid = [
+        *deposits(VILLAGES[0], 149, at(3, 10), "523.00"),
+        payment(VILLAGES[0], "573.00", at(3, 10)),
+    ]
+    await apply(client.runtime, money, *paid)
     row = await row_of(client, VILLAGES[0])
     assert (row["value"], row["progress"], row["score"]) == ("78500.00", "0.785000", "83.5000")
     per_capita = (await settlement_of(client, VILLAGES[0]))["per_capita"]

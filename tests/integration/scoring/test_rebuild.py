@@ -22,6 +22,7 @@ from tests.integration.scoring.helpers import (
     arrears_cleared,
     at,
     credit_code,
+    deposits,
     hazard_closed,
     hazard_overdue,
     hazard_reported,
@@ -68,8 +69,11 @@ async def feed(client) -> int:
     paid = [payment(VILLAGES[i % 3], f"{300 + 20 * i}.00", at(1, 2 + i)) for i in range(6)]
     stream = [
         progress(VILLAGES[0], 72, 100, at(3, 20), Decimal(72 * 600)),
+        *deposits(VILLAGES[0], 70, at(3, 20)),  # with 2 of `paid`: 72 persons by 20 March
         progress(VILLAGES[1], 40, 100, at(3, 21)),
+        *deposits(VILLAGES[1], 39, at(3, 21)),  # with 1 of `paid` not reversed: 40
         progress(VILLAGES[0], 100, 100, at(6, 2), Decimal(100 * 600)),
+        *deposits(VILLAGES[0], 28, at(6, 2)),
         progress(VILLAGES[0], 50, 100, at(3, 1)),  # an old reading, replayed late
         *paid,
         reversal(paid[1], at(1, 20)),

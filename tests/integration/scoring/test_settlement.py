@@ -3,8 +3,6 @@ pool (ties share a place), and the straw-burning penalty ladder."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 
 from tests.integration.scoring.helpers import (
@@ -14,9 +12,10 @@ from tests.integration.scoring.helpers import (
     VILLAGES,
     apply,
     at,
+    deposits,
     medical_campaign,
+    payment,
     pension_campaign,
-    progress,
     units,
 )
 
@@ -24,12 +23,12 @@ SETTLEMENT = "/v1/campaigns/rm-2027/settlement"
 FARMS = ["320115101003", "320115101004", "320115102003", "320115102004"]
 
 
-def reading(unit: str, done: int, when, per_capita: int = 600, scheme: str = SCHEME):
-    return progress(unit, done, 100, when, Decimal(done * per_capita), scheme=scheme)
+def reading(unit: str, done: int, when, per_capita: int = 600, scheme: str = SCHEME) -> list:
+    return deposits(unit, done, when, f"{per_capita}.00", scheme=scheme)
 
 
-def pension(unit: str, done: int, when, per_capita: int = 600):
-    """A resident-pension reading: the per-capita rules (000:L132, L184) are the pension's."""
+def pension(unit: str, done: int, when, per_capita: int = 600) -> list:
+    """Resident-pension deposits: the per-capita rules (000:L132, L184) are the pension's."""
     return reading(unit, done, when, per_capita, scheme=PENSION_SCHEME)
 
 
@@ -45,13 +44,14 @@ async def test_date_bucket_awards_and_late_deductions(client_for):
     assert (await client.post("/v1/campaigns", json=body, headers=ADMIN)).status_code == 201
     await apply(
         client.runtime,
-        pension(VILLAGES[0], 100, at(6, 10)),  # by Jun 30, per capita 600
-        pension(VILLAGES[1], 100, at(6, 20), per_capita=499),  # rate 100% is not enough
-        pension(VILLAGES[1], 100, at(7, 20), per_capita=500),  # by Jul 31
-        pension(VILLAGES[2], 100, at(8, 31), per_capita=550),  # by Aug 31
-        pension(VILLAGES[3], 100, at(10, 15)),  # by Oct 31: half the county subsidy lost
-        pension(VILLAGES[4], 100, at(12, 31)),  # by Dec 31: all of it lost
-        pension(VILLAGES[5], 90, at(12, 31)),  # never
+        *pension(VILLAGES[0], 100, at(6, 10)),  # by Jun 30, per capita 600
+        *pension(VILLAGES[1], 100, at(6, 20), per_capita=499),  # rate 100% is not enough
+        # 100 more yuan make 500 each: by Jul 31
+        payment(VILLAGES[1], "100.00", at(7, 20), completes=False, scheme=PENSION_SCHEME),
+        *pension(VILLAGES[2], 100, at(8, 31), per_capita=550),  # by Aug 31
+        *pension(VILLAGES[3], 100, at(10, 15)),  # by Oct 31: half the county subsidy lost
+        *pension(VILLAGES[4], 100, at(12, 31)),  # by Dec 31: all of it lost
+        *pension(VILLAGES[5], 90, at(12, 31)),  # never
     )
     awards = {a["unit_code"]: a for a in (await settle(client))["date_bucket_awards"]}
     got = {
@@ -87,16 +87,16 @@ async def test_rank_awards_go_to_the_first_three_per_pool_and_ties_share(client_
     assert (await client.post("/v1/campaigns", json=body, headers=ADMIN)).status_code == 201
     await apply(
         client.runtime,
-        reading(VILLAGES[0], 100, at(3, 1)),
-        reading(VILLAGES[1], 100, at(3, 1)),  # the same moment: both first
-        reading(VILLAGES[2], 100, at(3, 10)),  # third
-        reading(VILLAGES[3], 100, at(3, 20)),  # fourth: commended, no money
-        reading(VILLAGES[4], 50, at(3, 20)),
-        reading(VILLAGES[5], 20, at(3, 20)),  # furthest behind
-        reading(FARMS[0], 100, at(3, 5)),
-        reading(FARMS[1], 100, at(3, 6)),
-        reading(FARMS[2], 40, at(3, 6)),
-        reading(FARMS[3], 40, at(3, 6)),  # tied furthest behind
+        *reading(VILLAGES[0], 100, at(3, 1)),
+        *reading(VILLAGES[1], 100, at(3, 1)),  # the same moment: both first
+        *reading(VILLAGES[2], 100, at(3, 10)),  # third
+        *reading(VILLAGES[3], 100, at(3, 20)),  # fourth: commended, no money
+        *reading(VILLAGES[4], 50, at(3, 20)),
+        *reading(VILLAGES[5], 20, at(3, 20)),  # furthest behind
+        *reading(FARMS[0], 100, at(3, 5)),
+        *reading(FARMS[1], 100, at(3, 6)),
+        *reading(FARMS[2], 40, at(3, 6)),
+        *reading(FARMS[3], 40, at(3, 6)),  # tied furthest behind
     )
     payouts = (await settle(client))["rank_awards"]
     money = {

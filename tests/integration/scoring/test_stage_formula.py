@@ -1,4 +1,4 @@
-"""DOMAIN §4.2 stage formula through the API: progress.changed events → live scores."""
+"""DOMAIN §4.2 stage formula through the API: deposits (by deposit time) → live scores."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from tests.integration.scoring.helpers import (
     VILLAGES,
     apply,
     at,
+    deposits,
     medical_campaign,
-    progress,
     ranking_of,
 )
 
@@ -31,7 +31,7 @@ async def test_stage_one_score_is_weight_minus_shortfall_times_100(
     assert (
         await client.post("/v1/campaigns", json=medical_campaign(), headers=ADMIN)
     ).status_code == 201
-    await apply(client.runtime, progress(VILLAGES[0], completed, task, at(3, 10)))
+    await apply(client.runtime, *deposits(VILLAGES[0], completed, at(3, 10), task=task))
     body = (await client.get(RANKING, headers=ADMIN)).json()
     row = next(u for u in body["units"] if u["unit_code"] == VILLAGES[0])
     assert row["score"] == expected
@@ -42,8 +42,8 @@ async def test_stage_one_score_is_weight_minus_shortfall_times_100(
 async def test_two_stages_add_up_72_then_91_gives_98(client_for):
     client = await client_for("scoring")
     await client.post("/v1/campaigns", json=medical_campaign(), headers=ADMIN)
-    await apply(client.runtime, progress(VILLAGES[0], 72, 100, at(3, 20)))
-    await apply(client.runtime, progress(VILLAGES[0], 91, 100, at(9, 1)))
+    await apply(client.runtime, *deposits(VILLAGES[0], 72, at(3, 20)))
+    await apply(client.runtime, *deposits(VILLAGES[0], 19, at(9, 1)))
     body = (await client.get(RANKING, headers=ADMIN)).json()
     assert ranking_of(body)[VILLAGES[0]] == (1, "98.0000")
 
@@ -53,9 +53,9 @@ async def test_ties_share_a_rank_and_others_follow(client_for):
     await client.post("/v1/campaigns", json=medical_campaign(), headers=ADMIN)
     await apply(
         client.runtime,
-        progress(VILLAGES[0], 80, 100, at(3, 1)),
-        progress(VILLAGES[1], 80, 100, at(3, 1)),
-        progress(VILLAGES[2], 70, 100, at(3, 1)),
+        *deposits(VILLAGES[0], 80, at(3, 1)),
+        *deposits(VILLAGES[1], 80, at(3, 1)),
+        *deposits(VILLAGES[2], 70, at(3, 1)),
     )
     ranks = ranking_of((await client.get(RANKING, headers=ADMIN)).json())
     assert ranks[VILLAGES[0]][0] == ranks[VILLAGES[1]][0] == 1
@@ -66,7 +66,7 @@ async def test_ties_share_a_rank_and_others_follow(client_for):
 
 async def test_a_campaign_created_later_is_seeded_from_the_event_log(client_for):
     client = await client_for("scoring")
-    await apply(client.runtime, progress(VILLAGES[0], 70, 100, at(3, 10)))
+    await apply(client.runtime, *deposits(VILLAGES[0], 70, at(3, 10)))
     await client.post("/v1/campaigns", json=medical_campaign(), headers=ADMIN)
     body = (await client.get(RANKING, headers=ADMIN)).json()
     assert ranking_of(body)[VILLAGES[0]] == (1, "75.0000")
@@ -76,7 +76,7 @@ async def test_every_page_of_a_ranking_with_ties_is_a_slice_of_the_whole(client_
     client = await client_for("scoring")
     await client.post("/v1/campaigns", json=medical_campaign(), headers=ADMIN)
     done = [80, 70, 80, 60, 70, 80]  # three tied first, two tied fourth, one sixth
-    readings = [progress(v, n, 100, at(3, 1)) for v, n in zip(VILLAGES, done, strict=True)]
+    readings = [e for v, n in zip(VILLAGES, done, strict=True) for e in deposits(v, n, at(3, 1))]
     await apply(client.runtime, *readings)
     whole = (await client.get(RANKING, headers=ADMIN)).json()["units"]
     assert [u["rank"] for u in whole] == [1, 1, 1, 4, 4, 6]
@@ -91,7 +91,7 @@ async def test_a_town_officer_sees_only_its_villages_with_their_places_in_the_po
     client = await client_for("scoring")
     await client.post("/v1/campaigns", json=medical_campaign(), headers=ADMIN)
     done = [70, 80, 90, 60, 75, 85]
-    readings = [progress(v, n, 100, at(3, 1)) for v, n in zip(VILLAGES, done, strict=True)]
+    readings = [e for v, n in zip(VILLAGES, done, strict=True) for e in deposits(v, n, at(3, 1))]
     await apply(client.runtime, *readings)
     town = bearer(["town_officer"], TOWN)
     body = (await client.get(RANKING, headers=town)).json()

@@ -149,6 +149,12 @@ class PaymentReversed(_EnrollmentEvent):
         description="Whether this reversal made the person no longer count as paid (they "
         "did before); one event per such move."
     )
+    deposit_reversed: bool = Field(
+        True,
+        description="Whether the reversed payment's money had reached the fund account, so "
+        "the reversal takes it back out of the yuan deposited (false: it never counted). "
+        "True on events published before this field.",
+    )
     reason: Note | None = Field(None, description="Reason given by the partner.")
     reversed_at: AwareDatetime = Field(description="When the reversal took effect.")
     channel: Channel = Field(description="How the reversal arrived.")
