@@ -28,9 +28,16 @@ PERSONS_PER_VILLAGE = 20
 PARTS = ("services.enrollment.demo", "services.scoring.demo")
 
 
-def demo_year() -> int:
-    """Resident medical for next year, collected this autumn."""
-    return datetime.now(UTC).year + 1
+PAYMENTS_DONE_BY = (11, 8)
+"""The demo bank's payments fall on 3–7 November of the collection autumn (month, day)."""
+
+
+def demo_year(now: datetime | None = None) -> int:
+    """The scheme-year of the demo: next year's, collected this autumn, once this autumn's
+    demo payments lie in the past; before that, this year's, collected last autumn (the
+    service refuses money dated in its future)."""
+    now = now or datetime.now(UTC)
+    return now.year + 1 if (now.month, now.day) >= PAYMENTS_DONE_BY else now.year
 
 
 def load(env: dict[str, str]) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, FastAPI, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -44,6 +45,18 @@ async def get_now() -> datetime:
 
 
 Now = Annotated[datetime, Depends(get_now)]
+
+
+def clock_of(app: FastAPI) -> Callable[[], Awaitable[datetime]]:
+    """`get_now` for work a request hands on (a batch of webhook calls, which no dependency
+    reaches): the app's override of it when a test set one, read at each call."""
+
+    async def now() -> datetime:
+        clock = app.dependency_overrides.get(get_now, get_now)
+        value = clock()
+        return await value if inspect.isawaitable(value) else value
+
+    return now
 
 
 async def get_settings(runtime: RuntimeDep) -> ServiceSettings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Set
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from .errors import EnrollmentError
@@ -16,11 +17,31 @@ CLOSED_STATES = frozenset({EnrollmentState.DUPLICATE.value, EnrollmentState.TERM
 """An enrollment in these states takes no more payments."""
 
 
+FUTURE_TOLERANCE = timedelta(minutes=15)
+"""How far ahead of the service's clock a partner may date a payment, its deposit or a
+reversal: the skew between two systems' clocks, not money still to come."""
+
+
 class Refusal(NamedTuple):
     """Why a line is `rejected`: a reason code and a human detail."""
 
     code: str
     detail: str
+
+
+def future_refusal(n: Notice, now: datetime) -> Refusal | None:
+    """Why a line dated later than `now` (beyond the clocks' tolerance) is refused: money is
+    counted by when it was paid and deposited, so a date to come would count it early."""
+    latest = now + FUTURE_TOLERANCE
+    paid_field = "reversed_at" if n.original_txn else "paid_at"
+    for field, when in ((paid_field, n.paid_at), ("deposited_at", n.deposited_at)):
+        if when is not None and when > latest:
+            return Refusal(
+                f"{field}_in_future",
+                f"{field} {when.isoformat()} is more than {FUTURE_TOLERANCE} after the time "
+                f"it was received ({now.isoformat()})",
+            )
+    return None
 
 
 def payment_refusal(

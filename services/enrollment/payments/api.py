@@ -18,6 +18,7 @@ from libs.common.deps import (
     RuntimeDep,
     SignedPartnerRequest,
     UnitOfWorkDep,
+    clock_of,
     get_runtime,
 )
 from libs.common.errors import RuleViolation
@@ -48,7 +49,8 @@ Outcome = Annotated[
 async def get_webhook(request: Request) -> Batcher[webhook.Call, webhook.Answer]:
     """The process's batcher of webhook calls (concurrent calls share one transaction)."""
     runtime = await get_runtime(request)
-    return runtime.batcher("enrollment.webhook", webhook.Poster(runtime.vault).post_batch)
+    poster = webhook.Poster(runtime.vault, clock_of(request.app))
+    return runtime.batcher("enrollment.webhook", poster.post_batch)
 
 
 Webhook = Annotated[Batcher[webhook.Call, webhook.Answer], Depends(get_webhook)]

@@ -22,7 +22,7 @@ from libs.common.db import UnitOfWork, among, insert_new, table_of
 from libs.common.events.catalogue.enrollment import EnrollmentStatusChanged
 from libs.common.events.envelope import Event
 from libs.common.pii import PiiVault
-from services.enrollment.domain.ledger import payment_refusal, suspense_reason
+from services.enrollment.domain.ledger import future_refusal, payment_refusal, suspense_reason
 from services.enrollment.domain.ledger_records import EnrollmentTarget, LedgerEntry, Source
 from services.enrollment.enrollments import settlement
 from services.enrollment.enrollments.models import Enrollment
@@ -39,10 +39,11 @@ _REPEATS = {"already_recorded", "repeated_in_delivery"}
 
 
 async def post(
-    uow: UnitOfWork, source: Source, vault: PiiVault, notices: Sequence[Notice], now: datetime
+    uow: UnitOfWork, source: Source, vault: PiiVault, every: Sequence[Notice], now: datetime
 ) -> list[Outcome]:
-    """Post a batch of notices; return one outcome per notice, in order."""
+    """Post a batch of notices received at `now`; return one outcome per notice, in order."""
     outcomes: dict[int, Outcome] = {}
+    notices = _dated_by_now(every, now, outcomes)
     fresh = await _new_lines(uow, source.partner_id, notices, outcomes)
     rows = await _payment_rows(
         uow, source, vault, [n for n in fresh if not n.original_txn], outcomes
@@ -56,7 +57,21 @@ async def post(
     # of this one, is in the ledger now, and its repeat may bring its deposit.
     deposited = await _deposits(uow, source.partner_id, notices, outcomes)
     await settle_and_announce(uow, source.actor, now, posted, rev_posted, deposited)
-    return _repeats_point_at_their_first([outcomes[n.line_no] for n in notices])
+    return _repeats_point_at_their_first([outcomes[n.line_no] for n in every])
+
+
+def _dated_by_now(
+    notices: Sequence[Notice], now: datetime, outcomes: dict[int, Outcome]
+) -> list[Notice]:
+    """The notices not dated in the future; the others are `rejected`, with their reason."""
+    kept = []
+    for n in notices:
+        problem = future_refusal(n, now)
+        if problem is None:
+            kept.append(n)
+        else:
+            outcomes[n.line_no] = Outcome(n.line_no, n.txn, "rejected", *problem)
+    return kept
 
 
 def _repeats_point_at_their_first(outcomes: list[Outcome]) -> list[Outcome]:

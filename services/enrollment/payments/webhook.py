@@ -10,9 +10,9 @@ suspense, 200 a repeat), or the problem that refused it, with nothing written fo
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from libs.common import idempotency
 from libs.common.db import UnitOfWork
@@ -35,6 +35,9 @@ FIELDS = {
     "already_reversed": "original_transaction_id",
     "reversal_amount_mismatch": "amount",
     "deposited_before_paid": "deposited_at",
+    "paid_at_in_future": "paid_at",
+    "deposited_at_in_future": "deposited_at",
+    "reversed_at_in_future": "reversed_at",
 }
 """The request field each refusal's reason code points at."""
 
@@ -61,21 +64,25 @@ class Poster:
     """Posts the batches of webhook calls of one service process, with its PII vault."""
 
     vault: PiiVault
+    clock: Callable[[], Awaitable[datetime]]
+    """The time the service acts at (`libs.common.deps.clock_of`: the one request clock)."""
 
     async def post_batch(self, uow: UnitOfWork, calls: Sequence[Call]) -> list[Answer | Exception]:
         """The webhook batcher's handler: post a batch of calls in one unit of work; one
         answer (or refusal) per call, in order. The batcher commits."""
-        return await post_calls(uow, calls, self.vault)
+        return await post_calls(uow, calls, self.vault, await self.clock())
 
 
 async def post_calls(
-    uow: UnitOfWork, calls: Sequence[Call], vault: PiiVault
+    uow: UnitOfWork, calls: Sequence[Call], vault: PiiVault, now: datetime
 ) -> list[Answer | Exception]:
-    """Post a batch of calls; one answer (or refusal) per call, in order. No commit."""
+    """Post a batch of calls received at `now`; one answer (or refusal) per call, in order.
+    No commit."""
     answers: dict[int, Answer | Exception] = _replays(
         calls, await idempotency.replay_many(uow, [c.idempotency for c in calls if c.idempotency])
     )
-    outcomes = await _post(uow, calls, [i for i in range(len(calls)) if i not in answers], vault)
+    fresh = [i for i in range(len(calls)) if i not in answers]
+    outcomes = await _post(uow, calls, fresh, vault, now)
     entries = await reads.read_many(uow, {o.payment_id for o in outcomes.values() if o.payment_id})
     done: list[int] = []
     for i, outcome in outcomes.items():
@@ -105,12 +112,12 @@ def _replays(
 
 
 async def _post(
-    uow: UnitOfWork, calls: Sequence[Call], fresh: list[int], vault: PiiVault
+    uow: UnitOfWork, calls: Sequence[Call], fresh: list[int], vault: PiiVault, now: datetime
 ) -> dict[int, Outcome]:
     by_partner: defaultdict[str, list[int]] = defaultdict(list)
     for i in fresh:
         by_partner[calls[i].partner_id].append(i)
-    now, outcomes = datetime.now(UTC), {}
+    outcomes = {}
     for partner_id, indexes in sorted(by_partner.items()):
         source = ledger.Source(partner_id, "rest", f"partner:{partner_id}")
         notices = [replace(calls[i].notice, line_no=i) for i in indexes]

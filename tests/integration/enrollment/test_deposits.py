@@ -27,6 +27,8 @@ from tests.support.enrollment import (
 from tests.support.enrollment_api import enrollment, events
 
 DEPOSITED = "gridgov.enrollment.payment.deposited.v1"
+RECEIVED_AT = PAID_AT + timedelta(days=2)
+"""When the notices reach the ledger: after their deposit (no money is dated in its future)."""
 SOURCE = ledger.Source(PARTNER, "file", f"partner:{PARTNER}")
 VAULT = PiiVault(PII_KEY)
 
@@ -55,7 +57,7 @@ def notice(line: int, txn: str, amount: str = "320.00", deposited: bool = True) 
 async def post(client: Any, *notices: Notice, hold: asyncio.Event | None = None) -> list[str]:
     """Post notices in one transaction (committed once `hold` is set, if given)."""
     async with client.runtime.sessions() as session, UnitOfWork(session) as uow:
-        outcomes = await ledger.post(uow, SOURCE, VAULT, list(notices), PAID_AT)
+        outcomes = await ledger.post(uow, SOURCE, VAULT, list(notices), RECEIVED_AT)
         if hold is not None:
             await hold.wait()
         await uow.commit()

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -437,3 +438,19 @@ async def test_a_partner_lists_only_its_own_deliveries_newest_first(client_for):
     assert half.status_code == 422 and half.json()["field"] == "before_id"
     unsigned = await client.get("/v1/partner/deliveries")
     assert unsigned.status_code in (401, 422)
+
+
+async def test_a_file_line_dated_in_the_future_is_refused_and_the_rest_kept(client_for):
+    client = await ready(client_for, 3)
+    ahead = datetime.now(UTC) + timedelta(days=2)
+    soon = datetime.now(UTC) + timedelta(minutes=5)  # within the clocks' tolerance
+    lines = [
+        notice(0),
+        notice(1, paid_at=ahead.isoformat(), deposited_at=ahead.isoformat()),
+        notice(2, paid_at=soon.isoformat(), deposited_at=soon.isoformat()),
+    ]
+    report = (await post_file(client, rows_file(lines))).json()
+    assert (report["recorded"], report["rejected"]) == (2, 1), report
+    [refused] = report["outcomes"]
+    assert (refused["line_no"], refused["reason_code"]) == (3, "paid_at_in_future")
+    assert await ledger_rows(client) == 2

@@ -33,6 +33,7 @@ from tests.support.enrollment_api import (
     pay,
     problem,
     rows,
+    set_clock,
 )
 
 
@@ -207,6 +208,7 @@ async def test_an_interrupted_person_who_pays_in_full_resumes(client):
     assert (await close_window(client, ADMIN)).status_code == 200
     assert (await act(client, made["id"], "interrupt")).status_code == 200
     late = "2027-01-10T10:00:00+08:00"  # after the window: variant A's full premium
+    set_clock(client, datetime.fromisoformat("2027-01-11T09:00:00+08:00"))  # received then
     response = await pay(client, 5, amount="900.00", paid_at=late, deposited_at=late)
     assert response.status_code == 201, response.text
     after = await enrollment(client, made["id"])
@@ -227,6 +229,7 @@ async def test_a_reversal_dated_after_the_window_puts_the_person_in_arrears(clie
         "amount": "320.00",
         "reversed_at": "2027-01-05T09:00:00+08:00",
     }
+    set_clock(client, datetime.fromisoformat("2027-01-06T09:00:00+08:00"))  # received then
     raw, headers = signed(body)
     assert (
         await client.post("/v1/partner/reversals", content=raw, headers=headers)

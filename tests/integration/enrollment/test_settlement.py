@@ -4,12 +4,13 @@ late (variant A: the full premium 900) and above the standard (refused, nothing 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from services.enrollment.models import Delivery, Payment
-from tests.conftest import bearer
+from tests.conftest import bearer, signed
 from tests.support.enrollment import ADMIN, SCHEME, YEAR, enroll, prepare_region
 from tests.support.enrollment_api import (
     RECORDED,
@@ -24,10 +25,13 @@ from tests.support.enrollment_api import (
     problem,
     reverse,
     rows,
+    set_clock,
 )
 
 LATE = "2027-01-05T09:00:00+08:00"  # after the window Oct 25 – Dec 31, 2026
 LATE_DEPOSIT = "2027-01-05T11:00:00+08:00"
+AFTER_LATE = datetime.fromisoformat("2027-01-06T09:00:00+08:00")
+"""When the late payments are received: the service refuses money dated in its future."""
 
 
 @pytest.fixture
@@ -122,6 +126,7 @@ async def test_a_payment_not_yet_deposited_does_not_complete_the_person(client):
 
 async def test_a_late_payment_owes_the_full_premium(client):
     made = await enroll(client, 1)
+    set_clock(client, AFTER_LATE)
     response = await pay(client, 1, paid_at=LATE, deposited_at=LATE_DEPOSIT)
     assert response.status_code == 201, response.text
     after = await enrollment(client, made["id"])
@@ -146,6 +151,7 @@ async def test_a_late_full_premium_settles_arrears_after_the_window(client):
     made = await enroll(client, 1)
     closed = await close_window(client, TOWN_OFFICER)
     assert closed.json()["moved_to_unpaid"] == 1
+    set_clock(client, AFTER_LATE)
     assert (
         await pay(client, 1, amount="900.00", paid_at=LATE, deposited_at=LATE_DEPOSIT)
     ).status_code == 201
@@ -165,10 +171,18 @@ async def test_a_late_full_premium_settles_arrears_after_the_window(client):
         ({"amount": "901.00", "paid_at": LATE}, "amount_above_standard", "amount"),
         ({"unit_code": "320115109001"}, "unit_unknown", "unit_code"),
         ({"year": YEAR + 1}, "scheme_unknown", "scheme_code"),
+        # Received on 6 January 2027 (AFTER_LATE): 15 minutes of clock skew, no more.
+        ({"paid_at": "2027-01-06T09:16:00+08:00"}, "paid_at_in_future", "paid_at"),
+        (
+            {"paid_at": LATE, "deposited_at": "2027-01-07T09:00:00+08:00"},
+            "deposited_at_in_future",
+            "deposited_at",
+        ),
     ],
 )
 async def test_a_refused_payment_is_422_and_writes_nothing(client, changes, code, field):
     made = await enroll(client, 1)
+    set_clock(client, AFTER_LATE)
     body = problem(await pay(client, 1, **changes), 422, code)
     assert body["field"] == field
     assert await rows(client, Payment) == 0 and await rows(client, Delivery) == 0
@@ -318,3 +332,24 @@ async def test_only_the_persons_officers_correct_them(client):
     grid = bearer(["grid_member"], VILLAGE)
     problem(await correct(client, made["person_id"], grid, student=True), 403)
     assert (await correct(client, made["person_id"], TOWN_OFFICER, student=True)).is_success
+
+
+async def test_a_reversal_dated_in_the_future_is_422_naming_its_date(client):
+    await enroll(client, 1)
+    assert (await pay(client, 1)).status_code == 201
+    body = {
+        "transaction_id": "REV-ahead",
+        "original_transaction_id": "R00001",
+        "amount": "320.00",
+        "reversed_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+    }
+    raw, headers = signed(body)
+    refused = await client.post("/v1/partner/reversals", content=raw, headers=headers)
+    assert problem(refused, 422, "reversed_at_in_future")["field"] == "reversed_at"
+    assert await rows(client, Payment) == 1
+
+
+async def test_a_payment_dated_a_few_minutes_ahead_is_clock_skew_and_accepted(client):
+    await enroll(client, 1)
+    soon = (datetime.now(UTC) + timedelta(minutes=10)).isoformat()
+    assert (await pay(client, 1, paid_at=soon, deposited_at=soon)).status_code == 201

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -89,7 +89,7 @@ async def test_a_payment_and_its_reversal_in_one_batch_both_post(client_for):
         webhook.Call(PARTNER, service.reversal_notice(reversal)),
     ]
     async with client.runtime.sessions() as session, UnitOfWork(session) as uow:
-        paid, reversed_ = await webhook.post_calls(uow, calls, PiiVault(PII_KEY))
+        paid, reversed_ = await webhook.post_calls(uow, calls, PiiVault(PII_KEY), datetime.now(UTC))
         await uow.commit()
     assert isinstance(paid, webhook.Answer) and paid.status == 201
     assert isinstance(reversed_, webhook.Answer) and reversed_.status == 201

@@ -34,3 +34,15 @@ def test_the_demo_entities_have_valid_credit_codes_in_demo_villages():
 
 def test_the_scoring_part_runs_after_enrollments():
     assert demo.PARTS.index("services.scoring.demo") > demo.PARTS.index("services.enrollment.demo")
+
+
+def test_the_demo_year_is_one_whose_demo_payments_are_already_made() -> None:
+    from datetime import UTC, datetime
+
+    from services.enrollment.demo import demo_payments
+
+    for now in (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 11, 8, tzinfo=UTC)):
+        year = demo.demo_year(now)
+        latest = max(datetime.fromisoformat(str(p["deposited_at"])) for p in demo_payments(year))
+        assert latest <= now, (now, year)
+    assert demo.demo_year(datetime(2026, 12, 4, tzinfo=UTC)) == 2027
