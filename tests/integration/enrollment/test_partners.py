@@ -17,8 +17,9 @@ from libs.common.event_handlers import Delivery
 from libs.common.events.catalogue.partner import PartnerPaymentMade
 from libs.common.events.envelope import Envelope
 from services.enrollment.cli import app as cli
+from services.enrollment.partners.directory import register_configured
 from services.enrollment.partners.models import Partner, PartnerChange
-from tests.conftest import PARTNER, PARTNER_SECRET, bearer, signed
+from tests.conftest import OTHER_PARTNER, PARTNER, PARTNER_SECRET, bearer, signed
 from tests.support.commands import enrollment_env
 from tests.support.enrollment import SCHEME, YEAR, enroll_many, notice, prepare_region
 
@@ -142,6 +143,11 @@ async def test_a_disabled_partner_is_refused_on_every_path_until_enabled(client_
         await client.post("/v1/partner/payments", content=raw, headers=headers)
     ).status_code == 401
     assert await deliveries_as(client, PARTNER, PARTNER_SECRET) == 401
+    upload = signed_get(PARTNER, PARTNER_SECRET)  # an empty file, signed
+    uploaded = await client.post(
+        "/v1/partner/payment-files?name=bank.csv", content=b"", headers=upload
+    )
+    assert uploaded.status_code == 401, uploaded.text
     applier = client.runtime.applier()  # a consumer started after the change
     assert await applier.apply([topic_event(2, PARTNER, PARTNER_SECRET)]) == ["dead_lettered"]
 
@@ -210,3 +216,18 @@ async def test_operators_manage_partners_from_the_command_line(client_for):
     assert (
         await command(env, "partners", "add", "x", "--name", "X", "--kind", "shop")
     ).exit_code == 2
+
+
+async def test_configured_partners_are_registered_at_start_up_once(client_for):
+    client = await client_for("enrollment")
+    for _ in range(2):  # every process runs it at start-up: the second finds them there
+        await register_configured(client.runtime)
+    async with client.runtime.engine.connect() as conn:
+        rows = (await conn.execute(select(Partner.partner_id, Partner.enabled))).all()
+        trail = (await conn.execute(select(PartnerChange.partner_id, PartnerChange.actor))).all()
+    assert sorted(rows) == [(OTHER_PARTNER, True), (PARTNER, True)]
+    assert sorted(trail) == [
+        (OTHER_PARTNER, "bootstrap:GRIDGOV_PARTNER_SECRETS"),
+        (PARTNER, "bootstrap:GRIDGOV_PARTNER_SECRETS"),
+    ]
+    assert await deliveries_as(client, PARTNER, PARTNER_SECRET) == 200
