@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -131,32 +131,45 @@ def event_signature(secret: str, data: Mapping[str, Any]) -> str:
     return "sha256=" + hmac.new(secret.encode(), canonical.encode(), hashlib.sha256).hexdigest()
 
 
+PartnerSecrets = Mapping[str, str | Sequence[str]]
+"""Each active partner's secrets that verify now: one, or two while a rotation overlaps.
+A partner absent (unknown or disabled) verifies nothing."""
+
+
+def _secrets_of(secrets: PartnerSecrets, partner_id: str) -> Sequence[str]:
+    found = secrets.get(partner_id)
+    if not found:
+        raise Unauthorized(f"Unknown or disabled partner {partner_id!r}.")
+    return (found,) if isinstance(found, str) else found
+
+
 def verify_event_signature(
-    secrets: Mapping[str, str], partner_id: str, data: Mapping[str, Any], signature: str | None
+    secrets: PartnerSecrets, partner_id: str, data: Mapping[str, Any], signature: str | None
 ) -> None:
     """Unauthorized unless the partner's event carries its valid signature."""
-    secret = secrets.get(partner_id)
-    if secret is None:
-        raise Unauthorized(f"Unknown partner {partner_id!r}.")
-    if signature is None or not hmac.compare_digest(event_signature(secret, data), signature):
+    candidates = _secrets_of(secrets, partner_id)
+    if signature is None or not any(
+        hmac.compare_digest(event_signature(secret, data), signature) for secret in candidates
+    ):
         raise Unauthorized(f"The event is not signed by partner {partner_id!r}.")
 
 
 def verify_signature(
-    secrets: dict[str, str], partner_id: str, timestamp: str, signature: str, body: bytes
+    secrets: PartnerSecrets, partner_id: str, timestamp: str, signature: str, body: bytes
 ) -> Principal:
-    """Check a partner request's HMAC and freshness; Unauthorized otherwise."""
-    secret = secrets.get(partner_id)
-    if secret is None:
-        raise Unauthorized(f"Unknown partner {partner_id!r}.")
+    """Check a partner request's HMAC (with any of its current secrets) and freshness;
+    Unauthorized otherwise."""
+    candidates = _secrets_of(secrets, partner_id)
     try:
         age = abs(time.time() - float(timestamp))
     except ValueError as exc:
         raise Unauthorized("X-Gridgov-Timestamp must be Unix seconds.") from exc
     if age > SIGNATURE_MAX_SKEW_SECONDS:
         raise Unauthorized("The request timestamp is too old or in the future.")
-    expected = sign_body(secret, timestamp, body)
-    if not hmac.compare_digest(expected, signature.removeprefix("sha256=")):
+    given = signature.removeprefix("sha256=")
+    if not any(
+        hmac.compare_digest(sign_body(secret, timestamp, body), given) for secret in candidates
+    ):
         raise Unauthorized("The request signature does not match its body.")
     return Principal(
         subject=f"partner:{partner_id}",

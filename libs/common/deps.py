@@ -123,7 +123,7 @@ async def get_partner(
     x_gridgov_signature: SignatureHeader,
 ) -> Principal:
     """A partner system whose HMAC signature over the raw body checks out; 401 otherwise."""
-    secrets = (await get_runtime(request)).partner_secrets
+    secrets = await (await get_runtime(request)).partners.secrets()
     body = await request.body()
     return auth.verify_signature(
         secrets, x_partner_id, x_gridgov_timestamp, x_gridgov_signature, body

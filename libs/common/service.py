@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter
@@ -42,6 +42,25 @@ class Chore:
     run: Callable[[Runtime], Awaitable[None]]
 
 
+class PartnerDirectory(Protocol):
+    """Where a process finds the partners' signing secrets."""
+
+    async def secrets(self) -> Mapping[str, Sequence[str]]:
+        """Each active partner's secrets that verify now (disabled partners absent)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ConfiguredPartners:
+    """Partners as configured (`GRIDGOV_PARTNER_SECRETS`), for a service without a table."""
+
+    configured: Mapping[str, Sequence[str]]
+
+    async def secrets(self) -> Mapping[str, Sequence[str]]:
+        """The configured partners, each with its one secret."""
+        return self.configured
+
+
 @dataclass
 class ServiceSpec:
     """Everything the platform needs to know to run one service."""
@@ -59,6 +78,9 @@ class ServiceSpec:
     """Producing services (or 'partner') whose topics this service consumes."""
     collect_metrics: Callable[[Runtime], Awaitable[None]] | None = None
     chores: tuple[Chore, ...] = ()
+    partner_directory: Callable[[Runtime], PartnerDirectory] | None = None
+    """Where the service's processes find partners' secrets (a table, read through a cache);
+    without one, the configured `GRIDGOV_PARTNER_SECRETS`."""
 
 
 class Runtime:
@@ -91,9 +113,13 @@ class Runtime:
         return PiiVault(self.settings.pii_key.get_secret_value())
 
     @cached_property
-    def partner_secrets(self) -> dict[str, str]:
-        """Each partner's signing secret in the clear, to check signatures with."""
-        return {k: v.get_secret_value() for k, v in self.settings.partner_secrets.items()}
+    def partners(self) -> PartnerDirectory:
+        """Where this process finds each partner's signing secrets in the clear."""
+        if self.spec.partner_directory is not None:
+            return self.spec.partner_directory(self)
+        return ConfiguredPartners(
+            {k: (v.get_secret_value(),) for k, v in self.settings.partner_secrets.items()}
+        )
 
     def topic(self, name: str) -> str:
         """A topic name with the configured prefix (tests isolate themselves with it)."""

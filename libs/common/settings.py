@@ -34,6 +34,13 @@ class ServiceSettings(BaseSettings):
     jwt_public_key: str | None = None
     pii_key: SecretStr = SecretStr("")
     partner_secrets: dict[str, SecretStr] = Field(default_factory=dict)
+    """Bootstrap partners (id → secret) for a service that keeps partners as data: those
+    absent from its table are registered; the table decides from then on."""
+    partner_cache_seconds: float = 5.0
+    """How long a process trusts its copy of the partner table: a change to a partner
+    reaches every process within this bound, with no restart."""
+    partner_rotation_overlap_seconds: float = 86_400.0
+    """After a rotation, how long the previous secret still verifies beside the new one."""
     service_token: SecretStr = SecretStr("")
     enrollment_url: str = "http://127.0.0.1:8001"
     hazards_url: str = "http://127.0.0.1:8002"

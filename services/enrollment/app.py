@@ -12,6 +12,8 @@ from services.enrollment.arrears import api as arrears
 from services.enrollment.consumers import event_handlers
 from services.enrollment.enrollments import api as enrollments
 from services.enrollment.models import Base
+from services.enrollment.partners import api as partners
+from services.enrollment.partners.directory import partner_directory, register_configured
 from services.enrollment.payments import api as payments
 from services.enrollment.payments import files
 from services.enrollment.persons import api as persons
@@ -42,11 +44,16 @@ SPEC = ServiceSpec(
         enrollments.router,
         targets.router,
         arrears.router,
+        partners.router,
     ],
     event_handlers=event_handlers,
     consumes_from=("grid", "partner"),
     collect_metrics=metrics.collect,
-    chores=(Chore("stop stalled file imports", 60.0, stop_stalled_imports),),
+    chores=(
+        Chore("stop stalled file imports", 60.0, stop_stalled_imports),
+        Chore("register configured partners", 3600.0, register_configured),
+    ),
+    partner_directory=partner_directory,
 )
 
 

@@ -8,7 +8,7 @@ the topic could otherwise post or reverse payments in a partner's name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from libs.common import auth
 from libs.common.db import UnitOfWork
@@ -18,6 +18,13 @@ from libs.common.events.catalogue.partner import PartnerPaymentMade, PartnerPaym
 from libs.common.events.envelope import Envelope
 from libs.common.pii import PiiVault
 from libs.common.settings import ServiceSettings
+from services.enrollment.partners.directory import (
+    PartnerCache,
+    Snapshot,
+    configured_secrets,
+    load,
+)
+from services.enrollment.partners.keys import SecretBox
 from services.enrollment.payments import service as payments
 from services.enrollment.units import service as units
 
@@ -31,23 +38,35 @@ async def on_unit_upserted(uow: UnitOfWork, event: UnitUpserted, _: Envelope) ->
 
 @dataclass(frozen=True)
 class PartnerPayments:
-    """Partner payment events, checked with the partners' secrets."""
+    """Partner payment events, checked with the partners' secrets as the partner table has
+    them (through a cache, as the API reads them): a disabled or unknown partner's event
+    is refused like an unsigned one, and dead-lettered."""
 
     vault: PiiVault
-    secrets: dict[str, str]
+    box: SecretBox
+    configured: dict[str, str]
+    cache: PartnerCache = field(compare=False)
 
     async def on_payment(self, uow: UnitOfWork, event: PartnerEvent, envelope: Envelope) -> None:
         """A partner's signed payment or reversal from the topic, into the one ledger."""
         signature = (envelope.model_extra or {}).get("partnersignature")
-        auth.verify_event_signature(self.secrets, event.partner_id, envelope.data, signature)
+
+        async def read(now: float) -> Snapshot:
+            return await load(uow.session, self.box, self.configured, now)
+
+        secrets = await self.cache.secrets(read)
+        auth.verify_event_signature(secrets, event.partner_id, envelope.data, signature)
         await payments.record_from_topic(uow, event, envelope.id, self.vault)
 
 
 def event_handlers(settings: ServiceSettings) -> EventHandlers:
-    """Enrollment's handlers, with this service's PII key and partner secrets."""
+    """Enrollment's handlers, with this service's PII key and partner directory."""
+    key = settings.pii_key.get_secret_value()
     partners = PartnerPayments(
-        PiiVault(settings.pii_key.get_secret_value()),
-        {k: v.get_secret_value() for k, v in settings.partner_secrets.items()},
+        PiiVault(key),
+        SecretBox(key),
+        configured_secrets(settings),
+        PartnerCache(settings.partner_cache_seconds),
     )
     return EventHandlers(
         on={

@@ -5,6 +5,7 @@ from __future__ import annotations
 from services.enrollment.arrears.models import EnterpriseArrears
 from services.enrollment.base import Base
 from services.enrollment.enrollments.models import Enrollment, EnrollmentTransition
+from services.enrollment.partners.models import Partner, PartnerChange
 from services.enrollment.payments.models import Delivery, DeliveryLine, Payment
 from services.enrollment.persons.models import Household, Person
 from services.enrollment.schemes.models import SchemeYear
@@ -19,6 +20,8 @@ __all__ = [
     "EnrollmentTransition",
     "EnterpriseArrears",
     "Household",
+    "Partner",
+    "PartnerChange",
     "Payment",
     "Person",
     "SchemeYear",

@@ -178,7 +178,10 @@ async def test_each_process_of_the_service_runs_its_chores_until_it_stops(client
     await asyncio.sleep(0.2)
     assert done >= 4
     assert len(rounds) == done, "stopped with the service"
-    assert [c.name for c in SPEC.chores] == ["stop stalled file imports"]
+    assert [c.name for c in SPEC.chores] == [
+        "stop stalled file imports",
+        "register configured partners",
+    ]
 
 
 async def test_ctrl_c_on_the_command_stops_the_import_and_says_how_to_finish_it(

@@ -87,3 +87,20 @@ def test_partner_signatures():
     for args in cases:
         with pytest.raises(Unauthorized):
             auth.verify_signature(*args)
+
+
+def test_during_a_rotation_either_secret_verifies_and_no_other():
+    ts, body = str(int(time.time())), b'{"a": 1}'
+    rotating = {"bank": ("new", "old")}
+    for secret in ("new", "old"):
+        signature = "sha256=" + auth.sign_body(secret, ts, body)
+        assert auth.verify_signature(rotating, "bank", ts, signature, body).partner_id == "bank"
+        event = auth.event_signature(secret, {"a": 1})
+        auth.verify_event_signature(rotating, "bank", {"a": 1}, event)
+    forged = "sha256=" + auth.sign_body("older", ts, body)
+    with pytest.raises(Unauthorized):
+        auth.verify_signature(rotating, "bank", ts, forged, body)
+    with pytest.raises(Unauthorized):
+        auth.verify_event_signature(rotating, "bank", {"a": 1}, auth.event_signature("x", {"a": 1}))
+    with pytest.raises(Unauthorized):  # a partner with no secret that verifies (disabled)
+        auth.verify_signature({"bank": ()}, "bank", ts, forged, body)

@@ -1,0 +1,1 @@
+"""Partners (tax offices, banks) as data: registered, rotated and disabled with no restart."""
