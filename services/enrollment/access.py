@@ -1,8 +1,21 @@
 """Who may do what in enrollment: roles, jurisdiction and the showing of ID numbers.
 
-Roles that see a resident ID number in full: the village officer (registers people and
-collects at the door) and the auditor (纪委 checks that every subsidized person is counted
-once across departments). Every other role sees it masked (`3201**********123X`).
+Resident ID numbers are personal data (DOMAIN §0, PIPL-style minimisation): every response
+and every export shows them masked (`3201**********123X`), whatever the caller's role. A
+role that needs a whole number asks for it, one person at a time, with a stated reason
+(`POST /v1/persons/{id}/reveal`), and every reveal is recorded for the auditor.
+
+Who may reveal (DOMAIN §5), `REVEAL_ID_ROLES`:
+
+- the village officer, who registers residents and collects at the door: the number is
+  what the tax office and the bank know the person by, so a payer who cannot be found, or a
+  roster line that disagrees with the register, is settled with the whole number in hand;
+- the auditor (纪委), who checks that every subsidized person is counted once across
+  departments (000:L330): that cross-check compares whole numbers with other registers.
+
+Every other role (district admin, town officer, grid member) works on masked numbers only:
+their rankings, tasks and circulars never need one person's number, and a person is found
+by number through search, which takes the number from the caller and reveals nothing.
 """
 
 from __future__ import annotations
@@ -30,11 +43,15 @@ def visible_or_404(user: Principal, unit_code: str, what: str) -> None:
         raise NotFound(f"No {what} in your jurisdiction.")
 
 
-def shown_resident_id(user: Principal, number: str) -> tuple[str, bool]:
-    """The ID number as this caller may see it, and whether it is masked."""
-    if user.has_any(*REVEAL_ID_ROLES):
-        return number, False
-    return identifiers.mask_resident_id(number), True
+def shown_resident_id(number: str) -> str:
+    """The ID number as every response and export shows it: masked, for every role."""
+    return identifiers.mask_resident_id(number)
+
+
+def require_reveal(user: Principal) -> str:
+    """403 unless the caller may reveal whole ID numbers; the role it reveals as."""
+    ensure_role(user, *REVEAL_ID_ROLES)
+    return next(role for role in REVEAL_ID_ROLES if user.has_any(role))
 
 
 def mask_name(name: str) -> str:

@@ -87,7 +87,11 @@ def _region(client: httpx.Client, admin: dict[str, str], year: int) -> None:
     for code, name in {DISTRICT: "江宁区", **TOWNS, **VILLAGES}.items():
         _ok(client.put(f"/v1/units/{code}", json={"name": name}, headers=admin))
     scheme = {"template": SCHEME_POLICY, "collection_year": year - 1}
-    _ok(client.put(f"/v1/schemes/{SCHEME}/years/{year}", json=scheme, headers=admin))
+    _ok(
+        client.put(
+            f"/v1/regions/{DISTRICT}/schemes/{SCHEME}/years/{year}", json=scheme, headers=admin
+        )
+    )
 
 
 def _tasks(client: httpx.Client, env: dict[str, str], year: int) -> None:

@@ -7,7 +7,7 @@ from services.enrollment.base import Base
 from services.enrollment.enrollments.models import Enrollment, EnrollmentTransition
 from services.enrollment.partners.models import Partner, PartnerChange
 from services.enrollment.payments.models import Delivery, DeliveryLine, Payment
-from services.enrollment.persons.models import Household, Person
+from services.enrollment.persons.models import Household, IdReveal, Person
 from services.enrollment.schemes.models import SchemeYear
 from services.enrollment.targets.models import Task
 from services.enrollment.units.models import Unit
@@ -20,6 +20,7 @@ __all__ = [
     "EnrollmentTransition",
     "EnterpriseArrears",
     "Household",
+    "IdReveal",
     "Partner",
     "PartnerChange",
     "Payment",

@@ -55,7 +55,9 @@ async def prepare_region(client: httpx.AsyncClient) -> None:
         response = await client.put(f"/v1/units/{code}", json={"name": name}, headers=ADMIN)
         assert response.status_code == 200, response.text
     body = {"template": TEMPLATE, "collection_year": COLLECTION_YEAR}
-    response = await client.put(f"/v1/schemes/{SCHEME}/years/{YEAR}", json=body, headers=ADMIN)
+    response = await client.put(
+        f"/v1/regions/{DISTRICT}/schemes/{SCHEME}/years/{YEAR}", json=body, headers=ADMIN
+    )
     assert response.status_code == 200, response.text
 
 

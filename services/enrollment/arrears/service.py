@@ -53,7 +53,7 @@ async def assess(uow: UnitOfWork, user: Principal, body: ArrearsCreate) -> Arrea
     """Assess an enterprise's arrears for a period (emits `arrears.assessed`)."""
     access.require(user, access.PLANNERS, body.unit_code)
     await units.require_unit(uow.session, body.unit_code)
-    policy = await _policy(uow, body.scheme_code, body.year)
+    policy = await _policy(uow, body.unit_code, body.scheme_code, body.year)
     now = datetime.now(UTC)
     with domain_rules("scheme_code"):
         owed = assess_arrears(body.credit_code, body.period, body.due, body.paid)
@@ -106,7 +106,7 @@ async def pay(
     current = state_of(row.status, row.late_fee_deferred)
     with state_conflicts():
         require_payable(current)
-    policy = await _policy(uow, row.scheme_code, row.year)
+    policy = await _policy(uow, row.unit_code, row.scheme_code, row.year)
     now = datetime.now(UTC)
     with domain_rules("paid_on"):
         applied = apply_payment(policy, _balance(row), body.amount, body.paid_on or local_date(now))
@@ -162,7 +162,7 @@ async def list_arrears(
 async def audit_base(uow: UnitOfWork, user: Principal, body: BaseAuditRequest) -> BaseAuditRead:
     """Check a declared contribution base against the policy's minimum; writes nothing."""
     access.require(user, access.PLANNERS, body.unit_code)
-    policy = await _policy(uow, body.scheme_code, body.year)
+    policy = await _policy(uow, body.unit_code, body.scheme_code, body.year)
     with domain_rules("scheme_code"):
         audit = audit_contribution_base(policy, body.declared_base)
     return BaseAuditRead(
@@ -178,8 +178,10 @@ async def audit_base(uow: UnitOfWork, user: Principal, body: BaseAuditRequest) -
     )
 
 
-async def _policy(uow: UnitOfWork, scheme_code: str, year: int) -> SchemePolicy:
-    return schemes.policy_of(await schemes.require_scheme_year(uow.session, scheme_code, year))
+async def _policy(uow: UnitOfWork, unit_code: str, scheme_code: str, year: int) -> SchemePolicy:
+    """The policy of the scheme-year of the region covering the enterprise's unit."""
+    row = await schemes.require_scheme_year(uow.session, unit_code, scheme_code, year)
+    return schemes.policy_of(row)
 
 
 def _balance(row: EnterpriseArrears) -> ArrearsBalance:

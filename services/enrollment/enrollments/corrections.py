@@ -44,4 +44,4 @@ async def update_person(
     await uow.session.flush()
     await settlement.resettle_person(uow, person.id, user.subject, person.updated_at)
     await uow.commit()
-    return person_read(user, vault, person)
+    return person_read(vault, person)

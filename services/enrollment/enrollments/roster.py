@@ -113,7 +113,9 @@ async def import_roster(
     """Register and enroll every line of a roster the caller may act on."""
     access.require(user, access.OFFICERS)
     async with sessions() as session:
-        policy = schemes.policy_of(await schemes.require_scheme_year(session, scheme, year))
+        policy = schemes.policy_of(
+            await schemes.require_scheme_year(session, user.jurisdiction, scheme, year)
+        )
     report, chunk = RosterReport(), []
     for line_no, row in enumerate(csvfile.read(data, REQUIRED, COLUMNS), start=2):
         chunk.append(parse_line(line_no, row))

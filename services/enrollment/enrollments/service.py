@@ -43,7 +43,9 @@ async def enroll(uow: UnitOfWork, user: Principal, body: EnrollmentCreate) -> En
         raise RuleViolation(f"Unknown person {body.person_id}.", field="person_id")
     access.require(user, access.OFFICERS, person.unit_code)
     policy = schemes.policy_of(
-        await schemes.require_scheme_year(uow.session, body.scheme_code, body.year)
+        await schemes.require_scheme_year(
+            uow.session, person.unit_code, body.scheme_code, body.year
+        )
     )
     facts, now = persons.facts_of(person), datetime.now(UTC)
     eligibility = decide_eligibility(policy, facts, local_date(now))
@@ -154,7 +156,9 @@ async def close_window(
 ) -> WindowClosed:
     """After the window: every registered or resumed person not yet paid falls into arrears."""
     access.require(user, access.PLANNERS, user.jurisdiction)
-    policy = schemes.policy_of(await schemes.require_scheme_year(uow.session, scheme_code, year))
+    policy = schemes.policy_of(
+        await schemes.require_scheme_year(uow.session, user.jurisdiction, scheme_code, year)
+    )
     ends = window_closes(policy)
     if ends is not None and local_date(now) <= ends:
         raise Conflict(

@@ -75,12 +75,14 @@ async def resettle(
     ).all()
     facts = await _facts(uow, {r.person_id for r in rows})
     entries = await _entries(uow, ids)
-    policies = await schemes.policies_for(session, {(r.scheme_code, r.year) for r in rows})
+    policies = await schemes.policies_for(
+        session, {schemes.policy_key(r.unit_code, r.scheme_code, r.year) for r in rows}
+    )
     updates: list[dict[str, Any]] = []
     trails: list[dict[str, Any]] = []
     out: dict[uuid.UUID, Settled] = {}
     for row in rows:
-        policy = policies[(row.scheme_code, row.year)]
+        policy = policies[schemes.policy_key(row.unit_code, row.scheme_code, row.year)]
         result = settle(policy, facts[row.person_id], entries[row.id], now, row.tier)
         complete = is_complete(result, entries[row.id])
         closed = window_closed(policy, entries[row.id], now)
@@ -128,7 +130,7 @@ async def resettle_person(uow: UnitOfWork, person_id: uuid.UUID, actor: str, now
     progress moved); one without is quoted again as at enrollment (due, tier, category)."""
     live = (
         await uow.session.execute(
-            select(E.c.id, E.c.scheme_code, E.c.year, E.c.tier).where(
+            select(E.c.id, E.c.unit_code, E.c.scheme_code, E.c.year, E.c.tier).where(
                 E.c.person_id == person_id,
                 E.c.state.notin_([*tally.EXCLUDED_STATES, "prospect"]),
             )
@@ -155,9 +157,12 @@ async def _requote(uow: UnitOfWork, person_id: uuid.UUID, rows: list[Any], now: 
     if not rows:
         return
     [facts] = (await _facts(uow, {person_id})).values()
-    policies = await schemes.policies_for(uow.session, {(r.scheme_code, r.year) for r in rows})
+    policies = await schemes.policies_for(
+        uow.session, {schemes.policy_key(r.unit_code, r.scheme_code, r.year) for r in rows}
+    )
     for row in rows:
-        quote = quote_premium(policies[(row.scheme_code, row.year)], facts, now, row.tier)
+        policy = policies[schemes.policy_key(row.unit_code, row.scheme_code, row.year)]
+        quote = quote_premium(policy, facts, now, row.tier)
         await uow.session.execute(
             update(E)
             .where(E.c.id == row.id)

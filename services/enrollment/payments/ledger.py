@@ -214,11 +214,15 @@ async def _payment_rows(
     outcomes: dict[int, Outcome],
 ) -> list[LedgerEntry]:
     session = uow.session
-    policies = await schemes.policies_for(session, {(n.scheme_code, n.year) for n in notices})
+    policies = await schemes.policies_for(
+        session, {schemes.policy_key(n.unit_code, n.scheme_code, n.year) for n in notices}
+    )
     known_units = await units.known_units(session, {n.unit_code for n in notices})
     valid: list[tuple[Notice, str | None, uuid.UUID]] = []
     for n in notices:
-        problem = payment_refusal(n, policies.get((n.scheme_code, n.year)), known_units)
+        problem = payment_refusal(
+            n, policies.get(schemes.policy_key(n.unit_code, n.scheme_code, n.year)), known_units
+        )
         if problem is not None:
             outcomes[n.line_no] = Outcome(n.line_no, n.txn, "rejected", *problem)
             continue

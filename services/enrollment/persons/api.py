@@ -1,8 +1,9 @@
-"""Persons and households; ID numbers masked unless the caller's role needs them."""
+"""Persons and households; ID numbers masked for every role, revealed only on purpose."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -20,6 +21,9 @@ from services.enrollment.persons.schemas import (
     PersonCreate,
     PersonRead,
     PersonSearch,
+    RevealRead,
+    RevealRecord,
+    RevealRequest,
 )
 
 router = APIRouter(tags=["persons"])
@@ -86,3 +90,33 @@ async def list_persons(
     if format == "xlsx":
         return models_xlsx(f"persons-{unit_code}", PersonRead, persons)
     return persons
+
+
+@router.post("/persons/{person_id}/reveal", response_model=RevealRead)
+async def reveal_person_id(
+    person_id: uuid.UUID,
+    body: RevealRequest,
+    user: CurrentUser,
+    vault: PiiVaultDep,
+    uow: UnitOfWorkDep,
+) -> RevealRead:
+    """A person's whole ID number, with a stated reason; recorded (village officer, auditor)."""
+    return await service.reveal(uow, user, vault, person_id, body.reason)
+
+
+@router.get("/reveals", response_model=list[RevealRecord], responses=XLSX_RESPONSES)
+async def list_reveals(
+    unit_code: Annotated[UnitCode, Query()],
+    user: CurrentUser,
+    uow: UnitOfWorkDep,
+    since: Annotated[datetime | None, Query(description="Revealed at or after")] = None,
+    until: Annotated[datetime | None, Query(description="Revealed before")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    format: Format = "json",
+) -> list[RevealRecord] | Response:
+    """Who revealed which person's ID number, when and why, in a subtree (auditor)."""
+    reveals = await service.list_reveals(uow, user, unit_code, since, until, limit, offset)
+    if format == "xlsx":
+        return models_xlsx(f"reveals-{unit_code}", RevealRecord, reveals)
+    return reveals

@@ -5,7 +5,17 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -49,3 +59,21 @@ class Person(Base):
     # The last change of the person's facts (PATCH), and who made it.
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class IdReveal(Base):
+    """One whole ID number shown on purpose: who, as what role, when, whose, why, in which
+    request. Append-only; the auditor lists them (`GET /v1/reveals`)."""
+
+    __tablename__ = "id_reveal"
+    __table_args__ = (Index("ix_id_reveal_unit_at", "unit_code", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    # The person's village when revealed: the auditor lists reveals by subtree.
+    unit_code: Mapped[str] = mapped_column(String(12))
+    actor: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(500))
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

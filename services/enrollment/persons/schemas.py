@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from libs.common.identifiers import ResidentId, UnitCode
 from services.enrollment.domain.identity_tags import IdentityTag
@@ -87,11 +87,11 @@ class PersonSearch(BaseModel):
 
 
 class PersonRead(BaseModel):
-    """A person; `resident_id` is masked unless the caller's role needs the number."""
+    """A person; `resident_id` is always masked (reveal it with `POST …/reveal`)."""
 
     id: uuid.UUID
-    resident_id: str
-    resident_id_masked: bool
+    resident_id: str = Field(description="Masked ID number, e.g. `3201**********123X`")
+    resident_id_masked: bool = Field(description="Always true: whole numbers are revealed")
     name: str
     unit_code: str
     household_id: uuid.UUID | None
@@ -109,6 +109,48 @@ class PersonRead(BaseModel):
 
 
 HouseholdRead.model_rebuild()
+
+Reason = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=2, max_length=500, pattern=r"^[^\x00-\x1f\x7f]+$"
+    ),
+]
+
+
+class RevealRequest(BaseModel):
+    """Why the caller needs a person's whole ID number (recorded, listed to the auditor)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason = Field(
+        description="Why the whole number is needed (2–500 characters, one line)",
+        examples=["上门收缴：核对税务回单身份证号"],
+    )
+
+
+class RevealRead(BaseModel):
+    """A person's whole ID number, shown on purpose; the reveal is recorded as `reveal_id`."""
+
+    person_id: uuid.UUID
+    resident_id: str
+    reveal_id: int
+    revealed_at: datetime
+
+
+class RevealRecord(BaseModel):
+    """One recorded reveal: who, as what role, when, whose, why, in which request."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    actor: str
+    role: str
+    person_id: uuid.UUID
+    unit_code: str
+    reason: str
+    request_id: str | None
 
 
 class IdentityTagRead(BaseModel):

@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, select
 from sqlalchemy.exc import IntegrityError
 
 from libs.common import identifiers
-from libs.common.auth import Principal
+from libs.common.auth import Principal, Role
 from libs.common.db import UnitOfWork
 from libs.common.errors import Conflict, NotFound, RuleViolation
+from libs.common.logging import current_request_id
 from libs.common.pii import PiiVault
 from services.enrollment import access
 from services.enrollment.domain.facts import PersonFacts, Sex
-from services.enrollment.persons.models import Household, Person
+from services.enrollment.persons.models import Household, IdReveal, Person
 from services.enrollment.persons.schemas import (
     HouseholdCreate,
     HouseholdRead,
     PersonCreate,
     PersonRead,
+    RevealRead,
+    RevealRecord,
 )
 from services.enrollment.units import service as units
 
@@ -59,7 +63,7 @@ async def get_household(
         select(Person).where(Person.household_id == household_id).order_by(Person.created_at)
     )
     read = HouseholdRead.model_validate(household)
-    read.members = [person_read(user, vault, p) for p in members]
+    read.members = [person_read(vault, p) for p in members]
     return read
 
 
@@ -88,7 +92,7 @@ async def register_person(
             "This resident ID number is already registered.", field="resident_id"
         ) from exc
     await uow.commit()
-    return person_read(user, vault, person)
+    return person_read(vault, person)
 
 
 async def get_person(
@@ -100,7 +104,7 @@ async def get_person(
     if person is None:
         raise NotFound(f"No person {person_id}.")
     access.visible_or_404(user, person.unit_code, f"person {person_id}")
-    return person_read(user, vault, person)
+    return person_read(vault, person)
 
 
 async def find_person(uow: UnitOfWork, user: Principal, vault: PiiVault, number: str) -> PersonRead:
@@ -111,7 +115,7 @@ async def find_person(uow: UnitOfWork, user: Principal, vault: PiiVault, number:
     )
     if person is None or not user.covers(person.unit_code):
         raise NotFound("No person with this ID number in your jurisdiction.")
-    return person_read(user, vault, person)
+    return person_read(vault, person)
 
 
 async def list_persons(
@@ -127,16 +131,15 @@ async def list_persons(
         .limit(limit)
         .offset(offset)
     )
-    return [person_read(user, vault, p) for p in persons]
+    return [person_read(vault, p) for p in persons]
 
 
-def person_read(user: Principal, vault: PiiVault, person: Person) -> PersonRead:
-    """The API form of a person, the ID number masked unless the role needs it."""
-    shown, masked = access.shown_resident_id(user, vault.decrypt(person.resident_id_enc))
+def person_read(vault: PiiVault, person: Person) -> PersonRead:
+    """The API form of a person, the ID number masked (for every role: see `access`)."""
     return PersonRead(
         id=person.id,
-        resident_id=shown,
-        resident_id_masked=masked,
+        resident_id=access.shown_resident_id(vault.decrypt(person.resident_id_enc)),
+        resident_id_masked=True,
         name=person.name,
         unit_code=person.unit_code,
         household_id=person.household_id,
@@ -152,6 +155,63 @@ def person_read(user: Principal, vault: PiiVault, person: Person) -> PersonRead:
         updated_at=person.updated_at,
         updated_by=person.updated_by,
     )
+
+
+async def reveal(
+    uow: UnitOfWork, user: Principal, vault: PiiVault, person_id: uuid.UUID, reason: str
+) -> RevealRead:
+    """A person's whole ID number for a role that needs it, recorded with who, when and why.
+
+    403 for a role that may not reveal; 404 for a person outside the caller's jurisdiction
+    (existence is private). The record and the answer are one transaction: no number is
+    shown that was not recorded.
+    """
+    role = access.require_reveal(user)
+    person = await uow.session.get(Person, person_id)
+    if person is None or not user.covers(person.unit_code):
+        raise NotFound(f"No person {person_id} in your jurisdiction.")
+    record = IdReveal(
+        person_id=person.id,
+        unit_code=person.unit_code,
+        actor=user.subject,
+        role=role,
+        reason=reason,
+        request_id=uow.request_id or current_request_id(),
+    )
+    uow.session.add(record)
+    await uow.session.flush()
+    await uow.session.refresh(record, ["at"])
+    await uow.commit()
+    return RevealRead(
+        person_id=person.id,
+        resident_id=vault.decrypt(person.resident_id_enc),
+        reveal_id=record.id,
+        revealed_at=record.at,
+    )
+
+
+async def list_reveals(
+    uow: UnitOfWork,
+    user: Principal,
+    unit_code: str,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    offset: int,
+) -> list[RevealRecord]:
+    """The reveals of persons in a unit's subtree, newest first (the auditor only)."""
+    access.require(user, (Role.AUDITOR,), unit_code)
+    query = select(IdReveal).where(
+        IdReveal.unit_code.startswith(identifiers.unit_prefix(unit_code))
+    )
+    if since is not None:
+        query = query.where(IdReveal.at >= since)
+    if until is not None:
+        query = query.where(IdReveal.at < until)
+    rows = await uow.session.scalars(
+        query.order_by(IdReveal.at.desc(), IdReveal.id.desc()).limit(limit).offset(offset)
+    )
+    return [RevealRecord.model_validate(row) for row in rows]
 
 
 FACT_COLUMNS = tuple(f.name for f in dataclasses.fields(PersonFacts))

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from libs.common.deps import CurrentUser, UnitOfWorkDep
+from libs.common.identifiers import UnitCode
 from services.enrollment.schemes import service
 from services.enrollment.schemes.schemas import (
     QuoteRead,
@@ -15,30 +16,45 @@ from services.enrollment.schemes.schemas import (
     SchemeYearRead,
 )
 
-router = APIRouter(prefix="/schemes", tags=["schemes"])
+router = APIRouter(prefix="/regions/{region_code}/schemes", tags=["schemes"])
+RegionCode = Annotated[UnitCode, Path(description="The district (区/县) offering the scheme-year")]
 SchemeCode = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
 Year = Annotated[int, Path(ge=2000, le=2100)]
 
 
 @router.put("/{scheme_code}/years/{year}", response_model=SchemeYearRead)
 async def put_scheme_year(
-    scheme_code: SchemeCode, year: Year, body: SchemeYearPut, user: CurrentUser, uow: UnitOfWorkDep
+    region_code: RegionCode,
+    scheme_code: SchemeCode,
+    year: Year,
+    body: SchemeYearPut,
+    user: CurrentUser,
+    uow: UnitOfWorkDep,
 ) -> SchemeYearRead:
-    """Offer a scheme for a year under a shipped policy (district admin)."""
-    return await service.offer_scheme_year(uow, user, scheme_code, year, body)
+    """A region adopts a shipped template as a scheme-year, or edits it (its district admin)."""
+    return await service.offer_scheme_year(uow, user, region_code, scheme_code, year, body)
 
 
 @router.get("/{scheme_code}/years/{year}", response_model=SchemeYearRead)
 async def get_scheme_year(
-    scheme_code: SchemeCode, year: Year, user: CurrentUser, uow: UnitOfWorkDep
+    region_code: RegionCode,
+    scheme_code: SchemeCode,
+    year: Year,
+    user: CurrentUser,
+    uow: UnitOfWorkDep,
 ) -> SchemeYearRead:
     """A scheme-year with the policy document that governs it (readers; 404 if not offered)."""
-    return await service.get_scheme_year(uow, user, scheme_code, year)
+    return await service.get_scheme_year(uow, user, region_code, scheme_code, year)
 
 
 @router.post("/{scheme_code}/years/{year}/quote", response_model=QuoteRead)
 async def post_quote(
-    scheme_code: SchemeCode, year: Year, body: QuoteRequest, user: CurrentUser, uow: UnitOfWorkDep
+    region_code: RegionCode,
+    scheme_code: SchemeCode,
+    year: Year,
+    body: QuoteRequest,
+    user: CurrentUser,
+    uow: UnitOfWorkDep,
 ) -> QuoteRead:
     """Quote a premium: individual amount, subsidy by payer, and the rule that decided each."""
-    return await service.quote(uow, user, scheme_code, year, body)
+    return await service.quote(uow, user, region_code, scheme_code, year, body)

@@ -13,10 +13,15 @@ from services.enrollment.base import Base
 
 
 class SchemeYear(Base):
-    """A scheme (e.g. `resident-medical-a`) for one year and its policy, stored as data."""
+    """A scheme (e.g. `resident-medical-a`) a region offers for one year, and its policy.
+
+    Schemes are configuration per region and year (DOMAIN §1): `region_code` is the
+    district (区/县) that offers it; its villages' persons enroll and pay under it.
+    """
 
     __tablename__ = "scheme_year"
 
+    region_code: Mapped[str] = mapped_column(String(12), primary_key=True)
     scheme_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

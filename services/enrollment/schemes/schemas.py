@@ -38,8 +38,9 @@ class SchemeYearPut(BaseModel):
 
 
 class SchemeYearRead(BaseModel):
-    """A scheme-year and the policy document that governs it."""
+    """A region's scheme-year and the policy document that governs it."""
 
+    region_code: str = Field(description="The district (区/县) offering it")
     scheme_code: str
     year: int
     name: str

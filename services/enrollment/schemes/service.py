@@ -15,6 +15,7 @@ from libs.common.auth import Principal, Role
 from libs.common.db import UnitOfWork
 from libs.common.errors import NotFound, RuleViolation
 from services.enrollment import access
+from services.enrollment.domain import regions
 from services.enrollment.domain.dates import campaign_phase, local_date
 from services.enrollment.domain.eligibility import decide_eligibility
 from services.enrollment.domain.facts import PersonFacts, Sex
@@ -42,6 +43,9 @@ from services.enrollment.schemes.schemas import (
     SchemeYearRead,
 )
 
+PolicyOf = tuple[str, str, int]
+"""A scheme-year's key: (region, scheme, year)."""
+
 
 @lru_cache(maxsize=1)
 def shipped_policies() -> dict[PolicyKey, SchemePolicy]:
@@ -59,10 +63,15 @@ def template_policy(template: str) -> SchemePolicy:
 
 
 async def offer_scheme_year(
-    uow: UnitOfWork, user: Principal, code: str, year: int, body: SchemeYearPut
+    uow: UnitOfWork, user: Principal, region: str, code: str, year: int, body: SchemeYearPut
 ) -> SchemeYearRead:
-    """Offer scheme `code` for `year` under a shipped policy, optionally overridden."""
-    access.require(user, (Role.DISTRICT_ADMIN,))
+    """A region adopts a shipped template as its scheme `code` for `year` (or edits it).
+
+    Only a district admin whose jurisdiction covers the region: another region's admin is
+    refused (403) and changes nothing.
+    """
+    require_region(region)
+    access.require(user, (Role.DISTRICT_ADMIN,), region)
     base = template_policy(body.template).model_dump(mode="json")
     try:
         policy = SchemePolicy.model_validate(
@@ -70,7 +79,9 @@ async def offer_scheme_year(
         )
     except ValidationError as exc:
         raise RuleViolation(f"The policy is invalid: {exc}", field="overrides") from exc
-    row = await uow.session.get(SchemeYear, (code, year)) or SchemeYear(scheme_code=code, year=year)
+    row = await uow.session.get(SchemeYear, (region, code, year)) or SchemeYear(
+        region_code=region, scheme_code=code, year=year
+    )
     row.name = body.name or policy.name
     row.template = body.template
     row.task_kind = body.task_kind
@@ -80,31 +91,61 @@ async def offer_scheme_year(
     return _read(row)
 
 
-async def get_scheme_year(uow: UnitOfWork, user: Principal, code: str, year: int) -> SchemeYearRead:
-    """A scheme-year and its policy (readers only; 404 when not offered)."""
+async def get_scheme_year(
+    uow: UnitOfWork, user: Principal, region: str, code: str, year: int
+) -> SchemeYearRead:
+    """A region's scheme-year and its policy (readers in or above the region; else 404)."""
     access.require(user, access.READERS)
-    row = await uow.session.get(SchemeYear, (code, year))
-    if row is None:
-        raise NotFound(f"Scheme {code!r} is not offered for {year}.")
+    row = await _region_scheme_year(uow.session, user, region, code, year)
     return _read(row)
 
 
-async def require_scheme_year(session: AsyncSession, code: str, year: int) -> SchemeYear:
-    """The scheme-year; 422 naming the scheme when it is not offered."""
-    row = await session.get(SchemeYear, (code, year))
+def require_region(region: str) -> None:
+    """422 naming `region_code` unless it is a district (区/县) code."""
+    if not regions.is_region(region):
+        raise RuleViolation(
+            f"{region} is not a district: scheme-years belong to a district.",
+            field="region_code",
+        )
+
+
+async def _region_scheme_year(
+    session: AsyncSession, user: Principal, region: str, code: str, year: int
+) -> SchemeYear:
+    require_region(region)
+    inside = user.covers(region) or regions.region_of(user.jurisdiction) == region
+    row = await session.get(SchemeYear, (region, code, year)) if inside else None
+    if row is None:
+        raise NotFound(f"Scheme {code!r} is not offered for {year} in region {region}.")
+    return row
+
+
+async def require_scheme_year(
+    session: AsyncSession, unit_code: str, code: str, year: int
+) -> SchemeYear:
+    """The scheme-year of the region covering `unit_code`; 422 naming the scheme when that
+    region does not offer it."""
+    region = regions.region_of(unit_code)
+    row = None if region is None else await session.get(SchemeYear, (region, code, year))
     if row is None:
         raise RuleViolation(
-            f"Scheme {code!r} is not offered for {year}.",
+            f"Scheme {code!r} is not offered for {year} in the region of {unit_code}.",
             field="scheme_code",
             code="scheme_unknown",
         )
     return row
 
 
+def policy_key(unit_code: str, code: str, year: int) -> PolicyOf:
+    """The key `policies_for` takes: the region covering `unit_code`, the scheme, the year."""
+    return (regions.region_of(unit_code) or "", code, year)
+
+
 async def policies_for(
-    session: AsyncSession, keys: Iterable[tuple[str, int]]
-) -> dict[tuple[str, int], SchemePolicy]:
-    """The policies of the offered scheme-years among `keys` (unknown ones are absent).
+    session: AsyncSession, keys: Iterable[PolicyOf]
+) -> dict[PolicyOf, SchemePolicy]:
+    """The policies of the offered scheme-years among `keys` (region, scheme, year, from
+    `policy_key`; unknown ones are absent).
 
     A policy is read and validated again only when its scheme-year changed: every chunk of
     payments asks for the same few, and validating one costs more than a payment's rules.
@@ -118,33 +159,48 @@ async def policies_for(
     database = session.bind.engine.url.render_as_string() if session.bind is not None else ""
     stamps = (
         await session.execute(
-            select(SchemeYear.scheme_code, SchemeYear.year, SchemeYear.updated_at).where(
-                tuple_(SchemeYear.scheme_code, SchemeYear.year).in_(wanted)
+            select(
+                SchemeYear.region_code,
+                SchemeYear.scheme_code,
+                SchemeYear.year,
+                SchemeYear.updated_at,
+            ).where(
+                tuple_(SchemeYear.region_code, SchemeYear.scheme_code, SchemeYear.year).in_(wanted)
             )
         )
     ).all()
     stale = [
-        (s.scheme_code, s.year)
+        (s.region_code, s.scheme_code, s.year)
         for s in stamps
-        if _VALIDATED.get((database, s.scheme_code, s.year), (None,))[0] != s.updated_at
+        if _VALIDATED.get((database, s.region_code, s.scheme_code, s.year), (None,))[0]
+        != s.updated_at
     ]
     if stale:
         rows = await session.execute(
             select(
-                SchemeYear.scheme_code, SchemeYear.year, SchemeYear.updated_at, SchemeYear.policy
-            ).where(tuple_(SchemeYear.scheme_code, SchemeYear.year).in_(stale))
+                SchemeYear.region_code,
+                SchemeYear.scheme_code,
+                SchemeYear.year,
+                SchemeYear.updated_at,
+                SchemeYear.policy,
+            ).where(
+                tuple_(SchemeYear.region_code, SchemeYear.scheme_code, SchemeYear.year).in_(stale)
+            )
         )
         for r in rows:
             policy = SchemePolicy.model_validate(r.policy)
-            _VALIDATED[(database, r.scheme_code, r.year)] = (r.updated_at, policy)
+            _VALIDATED[(database, r.region_code, r.scheme_code, r.year)] = (r.updated_at, policy)
     found = {
-        (s.scheme_code, s.year): _VALIDATED[(database, s.scheme_code, s.year)][1] for s in stamps
+        (s.region_code, s.scheme_code, s.year): _VALIDATED[
+            (database, s.region_code, s.scheme_code, s.year)
+        ][1]
+        for s in stamps
     }
     known.update(found)
     return found
 
 
-def _checked_in_this_transaction(session: AsyncSession) -> dict[tuple[str, int], SchemePolicy]:
+def _checked_in_this_transaction(session: AsyncSession) -> dict[PolicyOf, SchemePolicy]:
     """The policies already checked in the session's current transaction: a use case that
     asks twice (a ledger post, then its settlement) applies the policy it started with
     without asking the database again."""
@@ -152,15 +208,15 @@ def _checked_in_this_transaction(session: AsyncSession) -> dict[tuple[str, int],
     held = session.info.get(_CHECKED)
     if held is None or held[0] is not transaction:
         held = session.info[_CHECKED] = (transaction, {})
-    checked: dict[tuple[str, int], SchemePolicy] = held[1]
+    checked: dict[PolicyOf, SchemePolicy] = held[1]
     return checked
 
 
 _CHECKED = "enrollment.policies_checked"
 
 
-_VALIDATED: dict[tuple[str, str, int], tuple[datetime, SchemePolicy]] = {}
-"""(database, scheme, year) → (when the scheme-year last changed, its validated policy)."""
+_VALIDATED: dict[tuple[str, str, str, int], tuple[datetime, SchemePolicy]] = {}
+"""(database, region, scheme, year) → (when the scheme-year last changed, its policy)."""
 
 
 def policy_of(row: SchemeYear) -> SchemePolicy:
@@ -169,11 +225,12 @@ def policy_of(row: SchemeYear) -> SchemePolicy:
 
 
 async def quote(
-    uow: UnitOfWork, user: Principal, code: str, year: int, body: QuoteRequest
+    uow: UnitOfWork, user: Principal, region: str, code: str, year: int, body: QuoteRequest
 ) -> QuoteRead:
-    """Quote a person's premium: individual amount, subsidy by payer, and the deciding rules."""
+    """Quote a person's premium under a region's scheme-year: individual amount, subsidy by
+    payer, and the deciding rules."""
     access.require(user, access.READERS)
-    policy = policy_of(await require_scheme_year(uow.session, code, year))
+    policy = policy_of(await _region_scheme_year(uow.session, user, region, code, year))
     facts = facts_of_request(body)
     at = body.paid_at or datetime.now(UTC)
     eligibility = decide_eligibility(policy, facts, local_date(at))
@@ -291,6 +348,7 @@ def _rule(reason: object) -> Rule:
 
 def _read(row: SchemeYear) -> SchemeYearRead:
     return SchemeYearRead(
+        region_code=row.region_code,
         scheme_code=row.scheme_code,
         year=row.year,
         name=row.name,

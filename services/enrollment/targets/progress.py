@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common import identifiers
 from libs.common.db import table_of
 from services.enrollment.domain.progress import UnitProgress
 from services.enrollment.enrollments.models import Enrollment
@@ -37,11 +38,11 @@ class UnitFigures:
 
 
 async def figures(
-    session: AsyncSession, scheme: str, year: int, prefix: str = ""
+    session: AsyncSession, scheme: str, year: int, unit_code: str
 ) -> dict[str, UnitFigures]:
-    """The live figures of every unit under `prefix`, keyed by unit code."""
-    kind = await tally.task_kind(session, scheme, year)
-    rows = await tally.figures(session, scheme, year, prefix)
+    """The live figures of `unit_code` and every unit under it, keyed by unit code."""
+    kind = await tally.task_kind(session, unit_code, scheme, year)
+    rows = await tally.figures(session, scheme, year, identifiers.unit_prefix(unit_code))
     return {unit: _of_row(row, kind.value) for unit, row in rows.items()}
 
 

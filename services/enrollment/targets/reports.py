@@ -27,7 +27,7 @@ async def public_list(
     access.require(user, access.READERS, village)
     if identifiers.unit_level(village) is not identifiers.UnitLevel.VILLAGE:
         raise RuleViolation(f"{village} is not a village.", field="unit_code")
-    await schemes.require_scheme_year(uow.session, scheme, year)
+    await schemes.require_scheme_year(uow.session, village, scheme, year)
     rows = await uow.session.execute(
         select(Enrollment, Person.name, Person.resident_id_enc, Household.number)
         .join(Person, Person.id == Enrollment.person_id)
@@ -59,7 +59,9 @@ async def statistics(
 ) -> Statistics:
     """Counts by state and subsidy category in a subtree, with shares (explicit rounding)."""
     access.require(user, access.READERS, unit_code)
-    policy = schemes.policy_of(await schemes.require_scheme_year(uow.session, scheme, year))
+    policy = schemes.policy_of(
+        await schemes.require_scheme_year(uow.session, unit_code, scheme, year)
+    )
     rows = (
         await uow.session.execute(
             select(Enrollment.state, Enrollment.subsidy_category, Enrollment.counted).where(

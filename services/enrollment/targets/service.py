@@ -43,7 +43,7 @@ async def set_task(
             f"officers of {parent}.",
             field="unit_code",
         )
-    row = await schemes.require_scheme_year(uow.session, scheme, year)
+    row = await schemes.require_scheme_year(uow.session, unit_code, scheme, year)
     await units.require_unit(uow.session, unit_code)
     set_at = datetime.now(UTC)
     values = {
@@ -74,7 +74,7 @@ async def tasks(
 ) -> list[TaskRead]:
     """The tasks set for a unit and every unit in its subtree, in unit order."""
     access.require(user, access.READERS, unit_code)
-    await schemes.require_scheme_year(uow.session, scheme, year)
+    await schemes.require_scheme_year(uow.session, unit_code, scheme, year)
     rows = await uow.session.scalars(
         select(Task)
         .where(
@@ -92,9 +92,11 @@ async def progress_report(
 ) -> ProgressReport:
     """Progress of a unit and every unit in its subtree."""
     access.require(user, access.READERS, unit_code)
-    policy = schemes.policy_of(await schemes.require_scheme_year(uow.session, scheme, year))
+    policy = schemes.policy_of(
+        await schemes.require_scheme_year(uow.session, unit_code, scheme, year)
+    )
     prefix = identifiers.unit_prefix(unit_code)
-    table = await progress.figures(uow.session, scheme, year, prefix)
+    table = await progress.figures(uow.session, scheme, year, unit_code)
     names = await _names(uow, prefix)
     rows = [_row(table[u], names.get(u), policy) for u in sorted(table) if u.startswith(prefix)]
     return ProgressReport(scheme_code=scheme, year=year, rounding=_rounding(policy), rows=rows)
@@ -105,8 +107,10 @@ async def circular(
 ) -> Circular:
     """Rank the units directly under `unit_code`; those below target must explain."""
     access.require(user, access.READERS, unit_code)
-    policy = schemes.policy_of(await schemes.require_scheme_year(uow.session, scheme, year))
-    table = await progress.figures(uow.session, scheme, year, identifiers.unit_prefix(unit_code))
+    policy = schemes.policy_of(
+        await schemes.require_scheme_year(uow.session, unit_code, scheme, year)
+    )
+    table = await progress.figures(uow.session, scheme, year, unit_code)
     end = datetime.now(UTC)
     start = end - timedelta(days=7 if period == "weekly" else 30)
     fresh = await _completed_between(uow, scheme, year, start, end)

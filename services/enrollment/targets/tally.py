@@ -26,6 +26,7 @@ from libs.common import identifiers
 from libs.common.db import UnitOfWork, table_of
 from libs.common.events.catalogue.enrollment import ProgressChanged, TaskKind
 from libs.common.events.envelope import Event
+from services.enrollment.domain import regions
 from services.enrollment.domain.progress import roll_up
 from services.enrollment.schemes.models import SchemeYear
 from services.enrollment.targets.models import Task, UnitProgress
@@ -166,11 +167,13 @@ async def region_totals(session: AsyncSession) -> list[Any]:
     return list(rows)
 
 
-async def task_kind(session: AsyncSession, scheme: str, year: int) -> TaskKind:
-    """Whether the scheme-year's tasks count persons or yuan."""
+async def task_kind(session: AsyncSession, unit_code: str, scheme: str, year: int) -> TaskKind:
+    """Whether the tasks of the scheme-year of `unit_code`'s region count persons or yuan."""
     kind = await session.scalar(
         select(SchemeYear.task_kind).where(
-            SchemeYear.scheme_code == scheme, SchemeYear.year == year
+            SchemeYear.region_code == (regions.region_of(unit_code) or ""),
+            SchemeYear.scheme_code == scheme,
+            SchemeYear.year == year,
         )
     )
     return TaskKind(kind or "persons")
@@ -198,8 +201,14 @@ _ANNOUNCED = (
         "EXISTS (SELECT 1 FROM unit WHERE unit.code = unit_progress.unit_code)", Boolean
     ).label("registered"),
     literal_column(
+        # The scheme-year of the unit's region; above the districts, one of a region below.
         "(SELECT scheme_year.task_kind FROM scheme_year WHERE scheme_year.scheme_code ="
-        " unit_progress.scheme_code AND scheme_year.year = unit_progress.year)",
+        " unit_progress.scheme_code AND scheme_year.year = unit_progress.year AND"
+        " (scheme_year.region_code = substr(unit_progress.unit_code, 1, 6) || '000000' OR"
+        " (unit_progress.unit_code LIKE '____00000000' AND scheme_year.region_code LIKE"
+        " rtrim(unit_progress.unit_code, '0') || '%')) ORDER BY scheme_year.region_code ="
+        " substr(unit_progress.unit_code, 1, 6) || '000000' DESC, scheme_year.region_code"
+        " LIMIT 1)",
         String,
     ).label("task_kind"),
 )

@@ -17,6 +17,7 @@ from sqlalchemy import func, insert, select, text
 from libs.common.db import table_of
 from libs.common.identifiers import credit_code_check_char
 from libs.common.platform_schema import outbox
+from services.demo import DISTRICT
 from services.enrollment.arrears.schemas import ArrearsRead
 from services.enrollment.models import EnterpriseArrears
 from tests.conftest import bearer, eventually
@@ -71,7 +72,9 @@ async def client(client_for):
     client = await client_for("enrollment")
     await prepare_region(client)
     body = {"template": "employee_pension/default"}
-    response = await client.put(f"/v1/schemes/{SCHEME}/years/{YEAR}", json=body, headers=ADMIN)
+    response = await client.put(
+        f"/v1/regions/{DISTRICT}/schemes/{SCHEME}/years/{YEAR}", json=body, headers=ADMIN
+    )
     assert response.status_code == 200, response.text
     return client
 

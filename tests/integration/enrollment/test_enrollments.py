@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from services.demo import DISTRICT
 from services.enrollment.enrollments.schemas import EnrollmentRead
 from services.enrollment.models import Enrollment, EnrollmentTransition
 from services.enrollment.targets.models import UnitProgress
@@ -62,7 +63,7 @@ async def quoted_today(client: Any, n: int, **facts: Any) -> Decimal:
     """What the person owes if they enroll now: the quote at today's date."""
     body = {"resident_id": resident_id(n), "paid_at": datetime.now(UTC).isoformat()} | facts
     response = await client.post(
-        f"/v1/schemes/{SCHEME}/years/{YEAR}/quote", json=body, headers=ADMIN
+        f"/v1/regions/{DISTRICT}/schemes/{SCHEME}/years/{YEAR}/quote", json=body, headers=ADMIN
     )
     assert response.status_code == 200, response.text
     return money(response.json()["individual"]["amount"])

@@ -125,7 +125,9 @@ async def test_announcements_say_what_the_scheme_years_tasks_count(client_for):
     await enroll(client, 1)
     await pay(client, 1)
     body = {"template": TEMPLATE, "collection_year": COLLECTION_YEAR, "task_kind": "amount"}
-    response = await client.put(f"/v1/schemes/{SCHEME}/years/{YEAR}", json=body, headers=ADMIN)
+    response = await client.put(
+        f"/v1/regions/{DISTRICT}/schemes/{SCHEME}/years/{YEAR}", json=body, headers=ADMIN
+    )
     assert response.status_code == 200, response.text
     await enroll(client, 2)
     await pay(client, 2)

@@ -52,7 +52,9 @@ async def client(client_for):
         "collection_year": COLLECTION_YEAR,
         "overrides": {"target": {"enrollment_rate": "0.98"}},
     }
-    response = await client.put(f"/v1/schemes/{SCHEME}/years/{YEAR}", json=body, headers=ADMIN)
+    response = await client.put(
+        f"/v1/regions/{DISTRICT}/schemes/{SCHEME}/years/{YEAR}", json=body, headers=ADMIN
+    )
     assert response.status_code == 200, response.text
     return client
 

@@ -44,7 +44,9 @@ async def client(client_for):
     client = await client_for("enrollment")
     await prepare_region(client)
     for code, body in OFFERS.items():
-        response = await client.put(f"/v1/schemes/{code}/years/{YEAR}", json=body, headers=ADMIN)
+        response = await client.put(
+            f"/v1/regions/{DISTRICT}/schemes/{code}/years/{YEAR}", json=body, headers=ADMIN
+        )
         assert response.status_code == 200, response.text
     return client
 
@@ -52,7 +54,7 @@ async def client(client_for):
 async def quote(client, scheme: str, **facts: Any) -> dict[str, Any]:
     """A quote that succeeded, with every amount carrying its rule."""
     response = await client.post(
-        f"/v1/schemes/{scheme}/years/{YEAR}/quote", json=facts, headers=READER
+        f"/v1/regions/{DISTRICT}/schemes/{scheme}/years/{YEAR}/quote", json=facts, headers=READER
     )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
@@ -85,7 +87,9 @@ def payers(body: dict[str, Any]) -> dict[str, Decimal]:
 async def test_each_shipped_template_is_offered_and_read_back(
     client, code, template, scheme, window
 ):
-    response = await client.get(f"/v1/schemes/{code}/years/{YEAR}", headers=READER)
+    response = await client.get(
+        f"/v1/regions/{DISTRICT}/schemes/{code}/years/{YEAR}", headers=READER
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["scheme_code"] == code and body["year"] == YEAR and body["template"] == template
@@ -97,7 +101,9 @@ async def test_each_shipped_template_is_offered_and_read_back(
 
 async def test_overrides_replace_template_values(client):
     body = {"template": "resident_pension/default", "name": "试点", "overrides": {"version": 3}}
-    response = await client.put(f"/v1/schemes/{PENSION}/years/2028", json=body, headers=ADMIN)
+    response = await client.put(
+        f"/v1/regions/{DISTRICT}/schemes/{PENSION}/years/2028", json=body, headers=ADMIN
+    )
     assert response.status_code == 200, response.text
     assert response.json()["name"] == "试点" and response.json()["policy"]["version"] == 3
 
@@ -111,10 +117,14 @@ def subsidy(tag: str) -> dict[str, Any]:
 
 async def test_an_offer_may_name_only_identity_tags(client):
     body = {"template": "resident_medical/variant-b", "overrides": subsidy("dibao")}
-    response = await client.put(f"/v1/schemes/{SCHEME}/years/2030", json=body, headers=ADMIN)
+    response = await client.put(
+        f"/v1/regions/{DISTRICT}/schemes/{SCHEME}/years/2030", json=body, headers=ADMIN
+    )
     assert response.status_code == 200, response.text
     body["overrides"] = subsidy("dibao_")
-    response = await client.put(f"/v1/schemes/{SCHEME}/years/2031", json=body, headers=ADMIN)
+    response = await client.put(
+        f"/v1/regions/{DISTRICT}/schemes/{SCHEME}/years/2031", json=body, headers=ADMIN
+    )
     assert "dibao_" in problem(response, 422)["detail"]
 
 
@@ -128,7 +138,9 @@ async def test_an_offer_may_name_only_identity_tags(client):
 )
 async def test_a_bad_offer_is_422_naming_the_field_and_writes_nothing(client, body, field):
     before = await scheme_rows(client)
-    response = await client.put(f"/v1/schemes/x-{field}/years/{YEAR}", json=body, headers=ADMIN)
+    response = await client.put(
+        f"/v1/regions/{DISTRICT}/schemes/x-{field}/years/{YEAR}", json=body, headers=ADMIN
+    )
     assert response.status_code == 422 and response.headers["content-type"] == PROBLEM
     assert response.json()["field"] == field
     assert await scheme_rows(client) == before
@@ -138,7 +150,9 @@ async def test_only_a_district_admin_offers_a_scheme_year(client):
     before = await scheme_rows(client)
     town = bearer(["town_officer"], "320115101000")
     body = {"template": "resident_pension/default"}
-    response = await client.put(f"/v1/schemes/{PENSION}/years/2030", json=body, headers=town)
+    response = await client.put(
+        f"/v1/regions/{DISTRICT}/schemes/{PENSION}/years/2030", json=body, headers=town
+    )
     assert response.status_code == 403 and response.headers["content-type"] == PROBLEM
     assert await scheme_rows(client) == before
 
@@ -146,11 +160,11 @@ async def test_only_a_district_admin_offers_a_scheme_year(client):
 @pytest.mark.parametrize("role", ["partner", "enterprise", "public_reporter", "inspector"])
 async def test_reading_a_scheme_year_needs_a_reader_role(client, role):
     response = await client.get(
-        f"/v1/schemes/{SCHEME}/years/{YEAR}", headers=bearer([role], DISTRICT)
+        f"/v1/regions/{DISTRICT}/schemes/{SCHEME}/years/{YEAR}", headers=bearer([role], DISTRICT)
     )
     assert response.status_code == 403 and response.headers["content-type"] == PROBLEM
     quoted = await client.post(
-        f"/v1/schemes/{SCHEME}/years/{YEAR}/quote",
+        f"/v1/regions/{DISTRICT}/schemes/{SCHEME}/years/{YEAR}/quote",
         json={"birth_date": "1980-01-01"},
         headers=bearer([role], DISTRICT),
     )
@@ -158,9 +172,11 @@ async def test_reading_a_scheme_year_needs_a_reader_role(client, role):
 
 
 async def test_an_unknown_scheme_year_is_404_and_needs_a_token(client):
-    missing = await client.get(f"/v1/schemes/{SCHEME}/years/2040", headers=READER)
+    missing = await client.get(
+        f"/v1/regions/{DISTRICT}/schemes/{SCHEME}/years/2040", headers=READER
+    )
     assert missing.status_code == 404 and missing.headers["content-type"] == PROBLEM
-    anonymous = await client.get(f"/v1/schemes/{SCHEME}/years/{YEAR}")
+    anonymous = await client.get(f"/v1/regions/{DISTRICT}/schemes/{SCHEME}/years/{YEAR}")
     assert anonymous.status_code == 401 and anonymous.headers["content-type"] == PROBLEM
 
 
@@ -344,7 +360,7 @@ async def test_variant_b_has_no_full_premium_rule_outside_the_window(client, tag
 
 async def test_an_unknown_tier_is_422_naming_tier(client):
     response = await client.post(
-        f"/v1/schemes/{B}/years/{YEAR}/quote",
+        f"/v1/regions/{DISTRICT}/schemes/{B}/years/{YEAR}/quote",
         json={"birth_date": ADULT, "tier": "tier9"},
         headers=READER,
     )
@@ -361,13 +377,17 @@ async def test_an_unknown_tier_is_422_naming_tier(client):
     ],
 )
 async def test_a_bad_quote_request_is_422_with_a_json_pointer(client, body, pointer):
-    response = await client.post(f"/v1/schemes/{B}/years/{YEAR}/quote", json=body, headers=READER)
+    response = await client.post(
+        f"/v1/regions/{DISTRICT}/schemes/{B}/years/{YEAR}/quote", json=body, headers=READER
+    )
     assert response.status_code == 422 and response.headers["content-type"] == PROBLEM
     assert [e["pointer"] for e in response.json()["errors"]] == [pointer]
 
 
 async def test_a_quote_needs_the_birth_date_or_the_id_number(client):
-    response = await client.post(f"/v1/schemes/{B}/years/{YEAR}/quote", json={}, headers=READER)
+    response = await client.post(
+        f"/v1/regions/{DISTRICT}/schemes/{B}/years/{YEAR}/quote", json={}, headers=READER
+    )
     assert response.status_code == 422 and response.json()["field"] == "birth_date"
 
 
@@ -438,7 +458,7 @@ async def test_employee_pension_contribution_years_decide_retirement(
 
 async def test_contribution_years_cannot_be_negative(client):
     response = await client.post(
-        f"/v1/schemes/{EMPLOYEE}/years/{YEAR}/quote",
+        f"/v1/regions/{DISTRICT}/schemes/{EMPLOYEE}/years/{YEAR}/quote",
         json={"birth_date": ADULT, "contribution_years": -1},
         headers=READER,
     )
@@ -463,7 +483,7 @@ async def test_a_quote_names_the_campaign_phase_of_its_day(client, scheme, paid_
 
 async def test_a_quote_for_someone_born_in_the_future_is_refused_naming_the_field(client):
     tomorrow = today_in_china() + timedelta(days=1)
-    url = f"/v1/schemes/{SCHEME}/years/{YEAR}/quote"
+    url = f"/v1/regions/{DISTRICT}/schemes/{SCHEME}/years/{YEAR}/quote"
     response = await client.post(url, json={"birth_date": tomorrow.isoformat()}, headers=READER)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from services.demo import DISTRICT
 from services.enrollment.models import Delivery, Payment
 from tests.conftest import bearer, signed
 from tests.support.enrollment import ADMIN, SCHEME, YEAR, enroll, prepare_region
@@ -199,7 +200,9 @@ async def test_a_policy_changed_after_payments_governs_the_next_ones(client):
         "collection_year": 2026,
         "overrides": {"tiers": [{"code": "standard", "amount": "300.00"}]},
     }
-    changed = await client.put(f"/v1/schemes/{SCHEME}/years/{YEAR}", json=body, headers=ADMIN)
+    changed = await client.put(
+        f"/v1/regions/{DISTRICT}/schemes/{SCHEME}/years/{YEAR}", json=body, headers=ADMIN
+    )
     assert changed.status_code == 200, changed.text
     assert (await pay(client, 22, amount="300.00")).status_code == 201
     assert (await enrollment(client, second["id"]))["settlement"] == "complete"

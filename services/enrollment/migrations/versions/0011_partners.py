@@ -5,15 +5,15 @@ an administrator registers, rotates, disables and enables, every change a `partn
 row. Partners named in the variable and absent from the table are registered by the
 service itself (see docs/enrollment.md), so this revision copies no data.
 
-Revision ID: 0010_partners
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_partners"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
