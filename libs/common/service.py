@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -59,6 +59,9 @@ class ServiceSpec:
     """Producing services (or 'partner') whose topics this service consumes."""
     collect_metrics: Callable[[Runtime], Awaitable[None]] | None = None
     chores: tuple[Chore, ...] = ()
+    problems: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    """Problem statuses an operation answers beyond those its declaration implies
+    (`libs/common/openapi.py`), keyed `"METHOD /path"`: what its use case raises."""
 
 
 class Runtime:

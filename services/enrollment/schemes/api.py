@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from libs.common.bounds import Year
 from libs.common.deps import CurrentUser, UnitOfWorkDep
 from services.enrollment.schemes import service
 from services.enrollment.schemes.schemas import (
@@ -17,7 +18,6 @@ from services.enrollment.schemes.schemas import (
 
 router = APIRouter(prefix="/schemes", tags=["schemes"])
 SchemeCode = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
-Year = Annotated[int, Path(ge=2000, le=2100)]
 
 
 @router.put("/{scheme_code}/years/{year}", response_model=SchemeYearRead)
