@@ -18,7 +18,8 @@ A write may meet the current state (a duplicate, a wrong state, an Idempotency-K
 with another body): 409. Any request body is read within a limit (`limits.py`): 413.
 What a use case answers beyond these is declared per operation in the service's spec
 (`ServiceSpec.problems`, keyed `"METHOD /path"`). Each is `application/problem+json`
-with the shared `Problem` schema.
+with the shared `Problem` schema. An operation offering `format=xlsx` documents the
+workbook beside its JSON answer.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from fastapi import FastAPI
 
 from libs.common.errors import PROBLEM_JSON
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WRITES = frozenset({"post", "put", "patch", "delete"})
 TITLES = {
     400: "Bad request",
@@ -96,6 +98,21 @@ def applicable_problems(method: str, operation: Mapping[str, Any]) -> set[int]:
     return codes
 
 
+def offers_workbook(operation: Mapping[str, Any]) -> bool:
+    """Whether the operation answers `format=xlsx` with a workbook."""
+    return any(
+        p["in"] == "query" and p["name"] == "format" and "xlsx" in _enum(p.get("schema", {}))
+        for p in operation.get("parameters", [])
+    )
+
+
+def _enum(schema: Mapping[str, Any]) -> list[Any]:
+    values = list(schema.get("enum", []))
+    for option in schema.get("anyOf", []):
+        values += _enum(option)
+    return values
+
+
 def document_problems(
     schema: dict[str, Any], extras: Mapping[str, Iterable[int]] | None = None
 ) -> dict[str, Any]:
@@ -107,6 +124,8 @@ def document_problems(
             codes = applicable_problems(method, operation)
             codes |= set(extras.get(f"{method.upper()} {path}", ()))
             responses = operation.setdefault("responses", {})
+            if offers_workbook(operation) and "200" in responses:
+                responses["200"].setdefault("content", {}).setdefault(XLSX, {})
             for code in sorted(codes):
                 responses[str(code)] = {
                     "description": TITLES.get(code, "Problem"),
