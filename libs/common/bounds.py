@@ -30,6 +30,12 @@ MAX_POSITION = 2**63 - 1
 Year = Annotated[int, Path(ge=MIN_YEAR, le=MAX_YEAR, description="2000 to 2100")]
 QueryYear = Annotated[int, Query(ge=MIN_YEAR, le=MAX_YEAR, description="2000 to 2100")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="0 to 1,000,000")]
+MAX_CODE = 64
+"""A code naming a scheme, a campaign, a pool or a ladder (their columns are 64 long)."""
+Code = Annotated[str, Path(min_length=1, max_length=MAX_CODE, description="1 to 64 characters")]
+QueryCode = Annotated[
+    str, Query(min_length=1, max_length=MAX_CODE, description="1 to 64 characters")
+]
 
 
 NUL_REFUSED = "A NUL character (U+0000) is not allowed anywhere in a request."

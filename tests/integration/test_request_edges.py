@@ -39,6 +39,7 @@ async def enrollment(client_for: Any) -> Any:
         ("GET", "/v1/enrollments", {"unit_code": VILLAGE, "scheme_code": "x", "year": HUGE}),
         ("GET", "/v1/persons", {"unit_code": VILLAGE, "offset": 2**40}),
         ("GET", "/internal/outbox", {"after": 2**70}),
+        ("GET", f"/v1/targets/{'s' * 65}/2027", {"unit_code": VILLAGE}),
     ],
 )
 async def test_an_integer_beyond_its_bound_is_422(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
-from libs.common.bounds import QueryYear, Year
+from libs.common.bounds import Code, QueryCode, QueryYear, Year
 from libs.common.deps import CurrentUser, Now, PiiVaultDep, RuntimeDep, UnitOfWorkDep
 from libs.common.identifiers import UnitCode
 from services.enrollment.domain.lifecycle import EnrollmentState
@@ -54,7 +54,7 @@ async def post_roster(
 @router.get("/enrollments", response_model=list[EnrollmentRead], responses=XLSX_RESPONSES)
 async def list_enrollments(
     unit_code: Annotated[UnitCode, Query()],
-    scheme_code: str,
+    scheme_code: QueryCode,
     year: QueryYear,
     user: CurrentUser,
     uow: UnitOfWorkDep,
@@ -95,7 +95,7 @@ async def post_transition(
 
 @router.post("/schemes/{scheme_code}/years/{year}/close-window", response_model=WindowClosed)
 async def close_window(
-    scheme_code: str, year: Year, user: CurrentUser, uow: UnitOfWorkDep, now: Now
+    scheme_code: Code, year: Year, user: CurrentUser, uow: UnitOfWorkDep, now: Now
 ) -> WindowClosed:
     """After the window, move unpaid registrations in your jurisdiction into arrears
     (409 `window_open` while the window runs)."""

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from libs.common.bounds import Offset
+from libs.common.bounds import Code, Offset
 from libs.common.deps import CurrentUser, ReadConnectionDep
 from services.scoring.domain.cadence import SnapshotCadence
 from services.scoring.rankings import service
@@ -17,8 +17,8 @@ router = APIRouter(prefix="/campaigns", tags=["rankings"])
 
 @router.get("/{code}/pools/{pool}/ranking", response_model=RankingRead)
 async def get_ranking(
-    code: str,
-    pool: str,
+    code: Code,
+    pool: Code,
     user: CurrentUser,
     conn: ReadConnectionDep,
     offset: Offset = 0,
