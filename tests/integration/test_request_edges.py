@@ -12,7 +12,7 @@ import pytest
 from libs.common.bounds import NUL_REFUSED
 from services.demo import DISTRICT
 from tests.conftest import bearer
-from tests.support.enrollment import ADMIN, VILLAGE, prepare_region
+from tests.support.enrollment import ADMIN, VILLAGE, prepare_region, resident_id
 
 SERVICE = bearer(["service"], DISTRICT, subject="scoring")
 HUGE = 2**31
@@ -101,3 +101,15 @@ async def test_a_download_named_from_the_request_is_named_the_rfc_6266_way(
     assert extended.startswith("filename*=UTF-8''")
     assert unquote(extended.removeprefix("filename*=UTF-8''")) == utf8_name
     assert disposition.isascii() and disposition.isprintable()
+
+
+async def test_a_search_for_an_unknown_number_is_the_404_its_openapi_documents(
+    enrollment: Any,
+) -> None:
+
+    body = {"resident_id": resident_id(7)}
+    response = await enrollment.post("/v1/persons/search", json=body, headers=ADMIN)
+    problem(response, 404)
+    document = (await enrollment.get("/v1/openapi.json")).json()
+    answers = document["paths"]["/v1/persons/search"]["post"]["responses"]
+    assert "application/problem+json" in answers["404"]["content"]
