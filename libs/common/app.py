@@ -17,10 +17,11 @@ from sqlalchemy import text
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import Message, Receive, Scope, Send
 
-from libs.common import kafka, migrations, readiness, resync
+from libs.common import bounds, kafka, migrations, openapi, readiness, resync
 from libs.common.asgi import HttpMiddleware
+from libs.common.bounds import NulRefusalMiddleware
 from libs.common.deps import RuntimeDep, ServiceCaller
-from libs.common.errors import install_error_handlers, problem
+from libs.common.errors import PROBLEM_JSON, install_error_handlers, problem
 from libs.common.limits import BodyLimitMiddleware
 from libs.common.logging import configure_logging, request_id_var
 from libs.common.metrics import MetricsMiddleware
@@ -103,13 +104,26 @@ def create_service_app(
     if runtime is not None:
         app.state.runtime = runtime
     install_error_handlers(app)
+    app.add_middleware(NulRefusalMiddleware)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(MetricsMiddleware, service=spec.name)
     app.include_router(_platform_router(spec))
     for router in spec.routers:
         app.include_router(router, prefix="/v1")
+    openapi.install(app, spec.problems)
     return app
+
+
+NOT_READY: dict[int | str, dict[str, Any]] = {
+    503: {
+        "description": "Not ready: the failed checks, why, and their figures",
+        "content": {PROBLEM_JSON: {"schema": openapi.PROBLEM_REF}},
+    }
+}
+METRICS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Prometheus text exposition", "content": {CONTENT_TYPE_LATEST: {}}}
+}
 
 
 def _platform_router(spec: ServiceSpec) -> APIRouter:
@@ -120,7 +134,7 @@ def _platform_router(spec: ServiceSpec) -> APIRouter:
         """Liveness: the process answers."""
         return {"status": "ok", "service": spec.name}
 
-    @router.get("/readyz", response_model=None)
+    @router.get("/readyz", response_model=None, responses=NOT_READY)
     async def readyz(runtime: RuntimeDep, request: Request) -> dict[str, Any] | JSONResponse:
         """Readiness: the database and the broker are reachable, the outbox gets published
         (no row older than `GRIDGOV_READY_OUTBOX_MAX_AGE_SECONDS`) and the consumers move
@@ -144,7 +158,7 @@ def _platform_router(spec: ServiceSpec) -> APIRouter:
             figures=report.figures,
         )
 
-    @router.get("/metrics")
+    @router.get("/metrics", response_class=Response, responses=METRICS)
     async def metrics(runtime: RuntimeDep) -> Response:
         """Prometheus metrics."""
         await readiness.outbox_check(runtime)  # sets the outbox backlog and age gauges
@@ -156,7 +170,7 @@ def _platform_router(spec: ServiceSpec) -> APIRouter:
     async def published_events(
         runtime: RuntimeDep,
         _: ServiceCaller,
-        after: Annotated[int, Query(ge=0)] = 0,
+        after: Annotated[int, Query(ge=0, le=bounds.MAX_POSITION)] = 0,
         limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
         published_before: datetime | None = None,
     ) -> dict[str, Any]:

@@ -129,10 +129,13 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
 
 def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     """The problem document of an HTTP-level refusal (unknown route, body too large)."""
-    slug = {404: "not-found", 405: "method-not-allowed", 413: "content-too-large"}.get(
-        exc.status_code, "http-error"
-    )
-    title = "Content too large" if exc.status_code == 413 else str(exc.detail)
+    slug = {
+        404: "not-found",
+        405: "method-not-allowed",
+        413: "content-too-large",
+        422: "validation-error",
+    }.get(exc.status_code, "http-error")
+    title = {413: "Content too large", 422: "Invalid request"}.get(exc.status_code, str(exc.detail))
     response = problem(exc.status_code, slug, title, str(exc.detail), request)
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value

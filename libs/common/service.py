@@ -81,6 +81,9 @@ class ServiceSpec:
     partner_directory: Callable[[Runtime], PartnerDirectory] | None = None
     """Where the service's processes find partners' secrets (a table, read through a cache);
     without one, the configured `GRIDGOV_PARTNER_SECRETS`."""
+    problems: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    """Problem statuses an operation answers beyond those its declaration implies
+    (`libs/common/openapi.py`), keyed `"METHOD /path"`: what its use case raises."""
 
 
 class Runtime:

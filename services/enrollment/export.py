@@ -4,6 +4,11 @@ Columns are always named by the caller (field names, or the pydantic row model),
 empty table still has its header row. Money stays `Decimal` up to the cell: openpyxl
 writes it as a number (exact to Excel's 15 significant digits, far beyond Numeric(14,2))
 and the cell shows two places ("0.00"), never a float's rounding or a text cell.
+
+The file name and the sheet title are built from the request (a scheme code may be 医保):
+the download is named the RFC 6266 way and the title made one Excel accepts
+(`libs/common/downloads.py`); control characters, which openpyxl refuses in a cell, are
+left out of text cells.
 """
 
 from __future__ import annotations
@@ -19,7 +24,10 @@ from fastapi import Query
 from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from pydantic import BaseModel
+
+from libs.common.downloads import download, sheet_title
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = "0.00"
@@ -46,7 +54,7 @@ def workbook(title: str, rows: Iterable[Mapping[str, Any]], columns: Columns) ->
     # rows they give no header, which is why callers should pass the row model.
     names = columns_of(columns) or (list(table[0]) if table else [])
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31])
+    sheet = book.create_sheet(title=sheet_title(title))
     sheet.append(names)
     for row in table:
         sheet.append([_cell(sheet, row.get(name)) for name in names])
@@ -57,11 +65,7 @@ def workbook(title: str, rows: Iterable[Mapping[str, Any]], columns: Columns) ->
 
 def xlsx_response(name: str, rows: Iterable[Mapping[str, Any]], columns: Columns) -> Response:
     """A download of the rows as `<name>.xlsx`, header row from `columns`."""
-    return Response(
-        workbook(name, rows, columns),
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-    )
+    return download(workbook(name, rows, columns), XLSX, f"{name}.xlsx")
 
 
 def models_xlsx(name: str, model: type[BaseModel], rows: Sequence[BaseModel]) -> Response:
@@ -80,11 +84,18 @@ def _cell(sheet: Any, value: Any) -> Any:
         return _formatted(sheet, local, DATETIME_FORMAT)
     if isinstance(value, date):
         return _formatted(sheet, value, DATE_FORMAT)
-    if value is None or isinstance(value, int | float | str | bool):
+    if isinstance(value, str):
+        return _text(value)
+    if value is None or isinstance(value, int | float | bool):
         return value
     if isinstance(value, list | tuple | set | frozenset):
-        return ", ".join(str(item) for item in value)
-    return str(value)
+        return _text(", ".join(str(item) for item in value))
+    return _text(str(value))
+
+
+def _text(value: str) -> str:
+    """Text as a cell may hold it: without the control characters openpyxl refuses."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
 
 
 def _formatted(sheet: Any, value: Any, number_format: str) -> WriteOnlyCell:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
+from libs.common.bounds import Code, QueryCode, QueryYear, Year
 from libs.common.deps import CurrentUser, Now, PiiVaultDep, RuntimeDep, UnitOfWorkDep
 from libs.common.identifiers import UnitCode
 from services.enrollment.domain.lifecycle import EnrollmentState
@@ -37,7 +38,7 @@ async def post_enrollment(
 @router.post("/rosters/{scheme_code}/{year}", response_model=RosterRead)
 async def post_roster(
     scheme_code: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")],
-    year: Annotated[int, Path(ge=2000, le=2100)],
+    year: Year,
     request: Request,
     user: CurrentUser,
     runtime: RuntimeDep,
@@ -53,8 +54,8 @@ async def post_roster(
 @router.get("/enrollments", response_model=list[EnrollmentRead], responses=XLSX_RESPONSES)
 async def list_enrollments(
     unit_code: Annotated[UnitCode, Query()],
-    scheme_code: str,
-    year: int,
+    scheme_code: QueryCode,
+    year: QueryYear,
     user: CurrentUser,
     uow: UnitOfWorkDep,
     state: EnrollmentState | None = None,
@@ -94,7 +95,7 @@ async def post_transition(
 
 @router.post("/schemes/{scheme_code}/years/{year}/close-window", response_model=WindowClosed)
 async def close_window(
-    scheme_code: str, year: int, user: CurrentUser, uow: UnitOfWorkDep, now: Now
+    scheme_code: Code, year: Year, user: CurrentUser, uow: UnitOfWorkDep, now: Now
 ) -> WindowClosed:
     """After the window, move unpaid registrations in your jurisdiction into arrears
     (409 `window_open` while the window runs)."""

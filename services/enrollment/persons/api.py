@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 
+from libs.common.bounds import Offset
 from libs.common.deps import CurrentUser, PiiVaultDep, UnitOfWorkDep
 from libs.common.identifiers import UnitCode
 from services.enrollment.domain.identity_tags import IDENTITY_TAGS
@@ -82,7 +83,7 @@ async def list_persons(
     vault: PiiVaultDep,
     uow: UnitOfWorkDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     format: Format = "json",
 ) -> list[PersonRead] | Response:
     """Persons registered in a unit's subtree, as JSON or .xlsx (ID numbers masked alike)."""

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from libs.common.bounds import Year
 from libs.common.deps import CurrentUser, UnitOfWorkDep
 from libs.common.identifiers import UnitCode
 from services.enrollment.schemes import service
@@ -19,7 +20,6 @@ from services.enrollment.schemes.schemas import (
 router = APIRouter(prefix="/regions/{region_code}/schemes", tags=["schemes"])
 RegionCode = Annotated[UnitCode, Path(description="The district (区/县) offering the scheme-year")]
 SchemeCode = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
-Year = Annotated[int, Path(ge=2000, le=2100)]
 
 
 @router.put("/{scheme_code}/years/{year}", response_model=SchemeYearRead)

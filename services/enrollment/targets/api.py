@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from libs.common.bounds import Code, Year
 from libs.common.deps import CurrentUser, PiiVaultDep, UnitOfWorkDep
 from libs.common.identifiers import UnitCode
 from services.enrollment.export import XLSX_RESPONSES as XLSX
@@ -38,8 +39,8 @@ def _out(format: str, name: str, model: Any, row_model: type[BaseModel], rows: l
 
 @router.put("/targets/{scheme_code}/{year}/{unit_code}", response_model=TaskRead)
 async def put_task(
-    scheme_code: str,
-    year: int,
+    scheme_code: Code,
+    year: Year,
     unit_code: UnitCode,
     body: TaskPut,
     user: CurrentUser,
@@ -51,8 +52,8 @@ async def put_task(
 
 @router.get("/targets/{scheme_code}/{year}", response_model=list[TaskRead], responses=XLSX)
 async def get_tasks(
-    scheme_code: str,
-    year: int,
+    scheme_code: Code,
+    year: Year,
     unit_code: Unit,
     user: CurrentUser,
     uow: UnitOfWorkDep,
@@ -65,8 +66,8 @@ async def get_tasks(
 
 @router.get("/progress/{scheme_code}/{year}", response_model=ProgressReport, responses=XLSX)
 async def get_progress(
-    scheme_code: str,
-    year: int,
+    scheme_code: Code,
+    year: Year,
     unit_code: Unit,
     user: CurrentUser,
     uow: UnitOfWorkDep,
@@ -79,8 +80,8 @@ async def get_progress(
 
 @router.get("/circulars/{scheme_code}/{year}", response_model=Circular, responses=XLSX)
 async def get_circular(
-    scheme_code: str,
-    year: int,
+    scheme_code: Code,
+    year: Year,
     unit_code: Unit,
     user: CurrentUser,
     uow: UnitOfWorkDep,
@@ -98,8 +99,8 @@ async def get_circular(
     responses=XLSX,
 )
 async def get_public_list(
-    scheme_code: str,
-    year: int,
+    scheme_code: Code,
+    year: Year,
     unit_code: Unit,
     user: CurrentUser,
     vault: PiiVaultDep,
@@ -113,8 +114,8 @@ async def get_public_list(
 
 @router.get("/statistics/{scheme_code}/{year}", response_model=Statistics, responses=XLSX)
 async def get_statistics(
-    scheme_code: str,
-    year: int,
+    scheme_code: Code,
+    year: Year,
     unit_code: Unit,
     user: CurrentUser,
     uow: UnitOfWorkDep,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from libs.common.bounds import Code
 from libs.common.deps import CurrentUser, UnitOfWorkDep
 from services.scoring.campaigns import service, settlement
 from services.scoring.campaigns.schemas import (
@@ -31,13 +32,13 @@ async def list_campaigns(user: CurrentUser, uow: UnitOfWorkDep) -> list[Campaign
 
 
 @router.get("/{code}", response_model=CampaignRead)
-async def get_campaign(code: str, user: CurrentUser, uow: UnitOfWorkDep) -> CampaignRead:
+async def get_campaign(code: Code, user: CurrentUser, uow: UnitOfWorkDep) -> CampaignRead:
     """A campaign's definition and pools."""
     return await service.get_campaign(uow, user, code)
 
 
 @router.get("/{code}/settlement", response_model=SettlementRead)
-async def get_settlement(code: str, user: CurrentUser, uow: UnitOfWorkDep) -> SettlementRead:
+async def get_settlement(code: Code, user: CurrentUser, uow: UnitOfWorkDep) -> SettlementRead:
     """Date-bucket awards and deductions and rank awards, as the units stand now."""
     return await settlement.settle(uow, user, code)
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse
 
 from libs.common.deps import CurrentUser, UnitOfWorkDep
+from libs.common.downloads import content_disposition, download
 from services.scoring.circulars import render, service
 
 router = APIRouter(prefix="/snapshots", tags=["circulars"])
@@ -15,29 +17,34 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
 
 
-@router.get("/{snapshot_id}/circular.xlsx", response_class=Response)
+def _file(media_type: str, what: str) -> dict[int | str, dict[str, Any]]:
+    return {200: {"description": what, "content": {media_type: {}}}}
+
+
+@router.get(
+    "/{snapshot_id}/circular.xlsx", response_class=Response, responses=_file(XLSX, "The workbook")
+)
 async def circular_xlsx(snapshot_id: uuid.UUID, user: CurrentUser, uow: UnitOfWorkDep) -> Response:
     """The snapshot's circular as .xlsx: ranks per pool, praised, criticised, triggers."""
     circular = await service.circular(uow, user, snapshot_id)
-    disposition = f'attachment; filename="circular-{circular.snapshot.period}.xlsx"'
-    return Response(
-        render.to_xlsx(circular), media_type=XLSX, headers={"Content-Disposition": disposition}
-    )
+    return download(render.to_xlsx(circular), XLSX, f"circular-{circular.snapshot.period}.xlsx")
 
 
 @router.get("/{snapshot_id}/circular.html", response_class=HTMLResponse)
 async def circular_html(
     snapshot_id: uuid.UUID, user: CurrentUser, uow: UnitOfWorkDep
 ) -> HTMLResponse:
-    """The snapshot's circular as a printable HTML page."""
-    return HTMLResponse(render.to_html(await service.circular(uow, user, snapshot_id)))
+    """The snapshot's circular as a printable HTML page (shown, and named if saved)."""
+    circular = await service.circular(uow, user, snapshot_id)
+    name = f"circular-{circular.snapshot.period}.html"
+    return HTMLResponse(
+        render.to_html(circular),
+        headers={"Content-Disposition": content_disposition(name, "inline")},
+    )
 
 
-@router.get("/{snapshot_id}/circular.pdf", response_class=Response)
+@router.get("/{snapshot_id}/circular.pdf", response_class=Response, responses=_file(PDF, "The PDF"))
 async def circular_pdf(snapshot_id: uuid.UUID, user: CurrentUser, uow: UnitOfWorkDep) -> Response:
     """The snapshot's circular as an A4 PDF, as issued: head, praised, criticised, ranks."""
     circular = await service.circular(uow, user, snapshot_id)
-    disposition = f'attachment; filename="circular-{circular.snapshot.period}.pdf"'
-    return Response(
-        render.to_pdf(circular), media_type=PDF, headers={"Content-Disposition": disposition}
-    )
+    return download(render.to_pdf(circular), PDF, f"circular-{circular.snapshot.period}.pdf")

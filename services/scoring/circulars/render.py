@@ -21,6 +21,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from libs.common.downloads import sheet_title
 from services.scoring.circulars.service import Circular
 from services.scoring.domain.circular import action_label, movement_text, percent, trigger_label
 from services.scoring.snapshots.models import SnapshotEntry
@@ -83,7 +84,7 @@ def to_xlsx(c: Circular) -> bytes:
     summary.append([PRAISED, *[f"{e.name}({e.unit_code})" for e in c.praised]])
     summary.append([CRITICISED, *[f"{e.name}({e.unit_code})" for e in c.criticised]])
     for pool, entries in c.pools.items():
-        sheet = book.create_sheet(c.pool_labels.get(pool, pool)[:31])
+        sheet = book.create_sheet(sheet_title(c.pool_labels.get(pool, pool), pool[:31]))
         sheet.append(list(RANK_HEADER))
         for cell in sheet[1]:
             cell.font = Font(bold=True)

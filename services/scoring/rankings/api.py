@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from libs.common.bounds import Code, Offset
 from libs.common.deps import CurrentUser, ReadConnectionDep
 from services.scoring.domain.cadence import SnapshotCadence
 from services.scoring.rankings import service
@@ -16,11 +17,11 @@ router = APIRouter(prefix="/campaigns", tags=["rankings"])
 
 @router.get("/{code}/pools/{pool}/ranking", response_model=RankingRead)
 async def get_ranking(
-    code: str,
-    pool: str,
+    code: Code,
+    pool: Code,
     user: CurrentUser,
     conn: ReadConnectionDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = 100,
     cadence: Annotated[
         SnapshotCadence | None,

@@ -6,6 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
+from libs.common.bounds import Code
 from libs.common.deps import CurrentUser, Now, UnitOfWorkDep
 from services.scoring.snapshots import service
 from services.scoring.snapshots.schemas import SnapshotCreate, SnapshotRead
@@ -15,7 +16,7 @@ router = APIRouter(tags=["snapshots"])
 
 @router.post("/campaigns/{code}/snapshots", response_model=SnapshotRead)
 async def take_snapshot(
-    code: str,
+    code: Code,
     body: SnapshotCreate,
     user: CurrentUser,
     uow: UnitOfWorkDep,
@@ -30,7 +31,7 @@ async def take_snapshot(
 
 
 @router.get("/campaigns/{code}/snapshots", response_model=list[SnapshotRead])
-async def list_snapshots(code: str, user: CurrentUser, uow: UnitOfWorkDep) -> list[SnapshotRead]:
+async def list_snapshots(code: Code, user: CurrentUser, uow: UnitOfWorkDep) -> list[SnapshotRead]:
     """The campaign's snapshots, newest period first."""
     return await service.list_snapshots(uow, user, code)
 
