@@ -8,8 +8,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from libs.common.deps import CurrentUser, PiiVaultDep, UnitOfWorkDep
+from libs.common.access import FromPath, FromQuery, Policy, allow
+from libs.common.auth import Principal
+from libs.common.deps import PiiVaultDep, UnitOfWorkDep
 from libs.common.identifiers import UnitCode
+from services.enrollment.access import PLANNERS, READERS
 from services.enrollment.export import XLSX_RESPONSES as XLSX
 from services.enrollment.export import Format, models_xlsx
 from services.enrollment.targets import reports, service
@@ -27,6 +30,8 @@ from services.enrollment.targets.schemas import (
 
 router = APIRouter(tags=["targets and reports"])
 Unit = Annotated[UnitCode, Query()]
+Planner = Annotated[Principal, allow(Policy.of((PLANNERS, FromPath("unit_code"))))]
+Reader = Annotated[Principal, allow(Policy.of((READERS, FromQuery("unit_code"))))]
 
 
 def _out(format: str, name: str, model: Any, row_model: type[BaseModel], rows: list[Any]) -> Any:
@@ -42,7 +47,7 @@ async def put_task(
     year: int,
     unit_code: UnitCode,
     body: TaskPut,
-    user: CurrentUser,
+    user: Planner,
     uow: UnitOfWorkDep,
 ) -> TaskRead:
     """Set a unit's task (任务数) for a scheme-year; only the level above may."""
@@ -54,7 +59,7 @@ async def get_tasks(
     scheme_code: str,
     year: int,
     unit_code: Unit,
-    user: CurrentUser,
+    user: Reader,
     uow: UnitOfWorkDep,
     format: Format = "json",
 ) -> list[TaskRead] | Response:
@@ -68,7 +73,7 @@ async def get_progress(
     scheme_code: str,
     year: int,
     unit_code: Unit,
-    user: CurrentUser,
+    user: Reader,
     uow: UnitOfWorkDep,
     format: Format = "json",
 ) -> ProgressReport | Response:
@@ -82,7 +87,7 @@ async def get_circular(
     scheme_code: str,
     year: int,
     unit_code: Unit,
-    user: CurrentUser,
+    user: Reader,
     uow: UnitOfWorkDep,
     period: Literal["weekly", "monthly"] = "weekly",
     format: Format = "json",
@@ -101,7 +106,7 @@ async def get_public_list(
     scheme_code: str,
     year: int,
     unit_code: Unit,
-    user: CurrentUser,
+    user: Reader,
     vault: PiiVaultDep,
     uow: UnitOfWorkDep,
     format: Format = "json",
@@ -116,7 +121,7 @@ async def get_statistics(
     scheme_code: str,
     year: int,
     unit_code: Unit,
-    user: CurrentUser,
+    user: Reader,
     uow: UnitOfWorkDep,
     format: Format = "json",
 ) -> Statistics | Response:

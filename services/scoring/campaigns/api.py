@@ -2,36 +2,44 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, status
 
-from libs.common.deps import CurrentUser, UnitOfWorkDep
+from libs.common.access import Anywhere, FromBody, Policy, allow
+from libs.common.auth import Principal
+from libs.common.deps import UnitOfWorkDep
 from services.scoring.campaigns import service, settlement
 from services.scoring.campaigns.schemas import CampaignCreate, CampaignRead, SettlementRead
+from services.scoring.roles import CAMPAIGN_MANAGERS, READERS
+from services.scoring.scopes import CAMPAIGN
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
+Manager = Annotated[Principal, allow(Policy.of((CAMPAIGN_MANAGERS, FromBody("scope_unit"))))]
+Lister = Annotated[Principal, allow(Policy.of((READERS, Anywhere())))]
+"""The list holds the campaigns in or above the caller's jurisdiction only."""
+Reader = Annotated[Principal, allow(Policy.of((READERS, CAMPAIGN)))]
 
 
 @router.post("", response_model=CampaignRead, status_code=status.HTTP_201_CREATED)
-async def create_campaign(
-    body: CampaignCreate, user: CurrentUser, uow: UnitOfWorkDep
-) -> CampaignRead:
+async def create_campaign(body: CampaignCreate, user: Manager, uow: UnitOfWorkDep) -> CampaignRead:
     """Define a campaign; its units are seeded from the events already applied and ranked."""
     return await service.create_campaign(uow, user, body)
 
 
 @router.get("", response_model=list[CampaignRead])
-async def list_campaigns(user: CurrentUser, uow: UnitOfWorkDep) -> list[CampaignRead]:
+async def list_campaigns(user: Lister, uow: UnitOfWorkDep) -> list[CampaignRead]:
     """The campaigns in (or above) the caller's jurisdiction."""
     return await service.list_campaigns(uow, user)
 
 
 @router.get("/{code}", response_model=CampaignRead)
-async def get_campaign(code: str, user: CurrentUser, uow: UnitOfWorkDep) -> CampaignRead:
+async def get_campaign(code: str, user: Reader, uow: UnitOfWorkDep) -> CampaignRead:
     """A campaign's definition and pools."""
     return await service.get_campaign(uow, user, code)
 
 
 @router.get("/{code}/settlement", response_model=SettlementRead)
-async def get_settlement(code: str, user: CurrentUser, uow: UnitOfWorkDep) -> SettlementRead:
+async def get_settlement(code: str, user: Reader, uow: UnitOfWorkDep) -> SettlementRead:
     """Date-bucket awards and deductions and rank awards, as the units stand now."""
     return await settlement.settle(uow, user, code)
