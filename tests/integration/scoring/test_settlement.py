@@ -10,9 +10,9 @@ import pytest
 from tests.conftest import bearer
 from tests.integration.scoring.helpers import (
     ADMIN,
-    TOWN,
     PENSION_SCHEME,
     SCHEME,
+    TOWN,
     VILLAGES,
     apply,
     at,
