@@ -37,6 +37,7 @@ lint: install
 	$(BIN)/mypy libs services tests
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/python -m libs.common.events.docs --check
+	$(BIN)/python -m services.access_doc --check
 
 # The database-backed tests again, on the server at 127.0.0.1:5432 (CI always has it).
 test-machine-pg: install

@@ -87,12 +87,21 @@ def token(
     unit: Annotated[str, typer.Option(help="Jurisdiction unit code")] = "320115000000",
     subject: Annotated[str, typer.Option(help="User id")] = "dev-user",
     hours: Annotated[int, typer.Option(help="Validity")] = 8,
+    credit_code: Annotated[
+        str | None,
+        typer.Option(help="Enterprise users: the unified social credit code they act for"),
+    ] = None,
 ) -> None:
     """Mint a development access token (HS256, the generated secret in var/secrets.json)."""
     secret = os.environ.get("GRIDGOV_JWT_SECRET") or _dev_secrets()["jwt_secret"]
     typer.echo(
         auth.mint_token(
-            secret, subject=subject, roles=role, jurisdiction=unit, ttl=timedelta(hours=hours)
+            secret,
+            subject=subject,
+            roles=role,
+            jurisdiction=unit,
+            ttl=timedelta(hours=hours),
+            credit_code=credit_code,
         )
     )
 

@@ -17,10 +17,12 @@ from sqlalchemy import text
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import Message, Receive, Scope, Send
 
-from libs.common import bounds, kafka, migrations, openapi, readiness, resync
+from libs.common import access, bounds, kafka, migrations, openapi, readiness, resync
+from libs.common.access import Anywhere, Policy, allow
 from libs.common.asgi import HttpMiddleware
+from libs.common.auth import Principal, Role
 from libs.common.bounds import NulRefusalMiddleware
-from libs.common.deps import RuntimeDep, ServiceCaller
+from libs.common.deps import RuntimeDep
 from libs.common.errors import PROBLEM_JSON, install_error_handlers, problem
 from libs.common.limits import BodyLimitMiddleware
 from libs.common.logging import configure_logging, request_id_var
@@ -111,9 +113,21 @@ def create_service_app(
     app.include_router(_platform_router(spec))
     for router in spec.routers:
         app.include_router(router, prefix="/v1")
+    access.ensure_declared(app, public_documents(app))
     openapi.install(app, spec.problems)
     return app
 
+
+def public_documents(app: FastAPI) -> list[str]:
+    """The API's own documents FastAPI serves (OpenAPI, Swagger UI): public by policy."""
+    paths = [app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url]
+    return [p for p in paths if p]
+
+
+PUBLIC = access.public()
+"""Liveness, readiness and metrics: scraped and probed without credentials."""
+RESYNC = Policy.of(((Role.SERVICE,), Anywhere()))
+"""Another gridgov service re-syncing from this one's published events."""
 
 NOT_READY: dict[int | str, dict[str, Any]] = {
     503: {
@@ -130,12 +144,14 @@ def _platform_router(spec: ServiceSpec) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz")
-    async def healthz() -> dict[str, str]:
+    async def healthz(_: Annotated[Principal, allow(PUBLIC)]) -> dict[str, str]:
         """Liveness: the process answers."""
         return {"status": "ok", "service": spec.name}
 
     @router.get("/readyz", response_model=None, responses=NOT_READY)
-    async def readyz(runtime: RuntimeDep, request: Request) -> dict[str, Any] | JSONResponse:
+    async def readyz(
+        runtime: RuntimeDep, request: Request, _: Annotated[Principal, allow(PUBLIC)]
+    ) -> dict[str, Any] | JSONResponse:
         """Readiness: the database and the broker are reachable, the outbox gets published
         (no row older than `GRIDGOV_READY_OUTBOX_MAX_AGE_SECONDS`) and the consumers move
         (none behind without progress for `GRIDGOV_READY_CONSUMER_STALL_SECONDS`). Otherwise
@@ -159,7 +175,7 @@ def _platform_router(spec: ServiceSpec) -> APIRouter:
         )
 
     @router.get("/metrics", response_class=Response, responses=METRICS)
-    async def metrics(runtime: RuntimeDep) -> Response:
+    async def metrics(runtime: RuntimeDep, _: Annotated[Principal, allow(PUBLIC)]) -> Response:
         """Prometheus metrics."""
         await readiness.outbox_check(runtime)  # sets the outbox backlog and age gauges
         if spec.collect_metrics is not None:
@@ -169,7 +185,7 @@ def _platform_router(spec: ServiceSpec) -> APIRouter:
     @router.get("/internal/outbox", tags=["internal"])
     async def published_events(
         runtime: RuntimeDep,
-        _: ServiceCaller,
+        _: Annotated[Principal, allow(RESYNC)],
         after: Annotated[int, Query(ge=0, le=bounds.MAX_POSITION)] = 0,
         limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
         published_before: datetime | None = None,

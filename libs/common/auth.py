@@ -86,10 +86,13 @@ def mint_token(
     jurisdiction: str,
     ttl: timedelta = timedelta(hours=8),
     algorithm: str = "HS256",
+    credit_code: str | None = None,
 ) -> str:
-    """A signed access token (development: HS256 with the generated secret)."""
+    """A signed access token (development: HS256 with the generated secret). An enterprise
+    user's token is bound to its enterprise by the `credit_code` claim (its unified social
+    credit code): it sees only what is filed under that code."""
     now = datetime.now(UTC)
-    claims = {
+    claims: dict[str, object] = {
         "iss": ISSUER,
         "sub": subject,
         "roles": roles,
@@ -97,6 +100,8 @@ def mint_token(
         "iat": now,
         "exp": now + ttl,
     }
+    if credit_code is not None:
+        claims["credit_code"] = credit_code
     return jwt.encode(claims, secret, algorithm=algorithm)
 
 

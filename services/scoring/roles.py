@@ -25,3 +25,12 @@ REQUESTERS = (Role.ENTERPRISE, Role.DISTRICT_ADMIN, Role.TOWN_OFFICER, Role.VILL
 
 DECIDERS = (Role.DISTRICT_ADMIN,)
 """Decide objections and credit-repair requests."""
+
+PAYMENT_READERS = (*OFFICIALS, Role.AUDITOR)
+"""Read a unit's payment tallies (officials and the auditor of its subtree)."""
+
+ENTERPRISES = (Role.ENTERPRISE,)
+"""Enterprise users: bound to their own credit code, they read their record and file requests."""
+
+OFFICIAL_REQUESTERS = tuple(r for r in REQUESTERS if r != Role.ENTERPRISE)
+"""Officials who file objections and repair requests for an entity of their jurisdiction."""

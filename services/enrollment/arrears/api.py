@@ -7,10 +7,15 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
+from sqlalchemy import select
 
-from libs.common.deps import CurrentUser, UnitOfWorkDep
+from libs.common.access import FromBody, FromQuery, Loaded, Policy, allow
+from libs.common.auth import Principal
+from libs.common.deps import UnitOfWorkDep
 from libs.common.identifiers import CreditCode, UnitCode
+from services.enrollment.access import PLANNERS, READERS
 from services.enrollment.arrears import service
+from services.enrollment.arrears.models import EnterpriseArrears
 from services.enrollment.arrears.schemas import (
     ArrearsCreate,
     ArrearsPayment,
@@ -23,15 +28,26 @@ from services.enrollment.export import XLSX_RESPONSES, Format, models_xlsx
 router = APIRouter(prefix="/arrears", tags=["enterprise arrears"])
 
 
+async def arrears_unit(arrears_id: uuid.UUID, uow: UnitOfWorkDep) -> str | None:
+    """The unit an enterprise's arrears are assessed in."""
+    row = select(EnterpriseArrears.unit_code).where(EnterpriseArrears.id == arrears_id)
+    return await uow.session.scalar(row)
+
+
+Assessor = Annotated[Principal, allow(Policy.of((PLANNERS, FromBody("unit_code"))))]
+Collector = Annotated[Principal, allow(Policy.of((PLANNERS, Loaded(arrears_unit, "arrears"))))]
+Reader = Annotated[Principal, allow(Policy.of((READERS, FromQuery("unit_code"))))]
+
+
 @router.post("", response_model=ArrearsRead, status_code=status.HTTP_201_CREATED)
-async def post_arrears(body: ArrearsCreate, user: CurrentUser, uow: UnitOfWorkDep) -> ArrearsRead:
+async def post_arrears(body: ArrearsCreate, user: Assessor, uow: UnitOfWorkDep) -> ArrearsRead:
     """Assess an enterprise's arrears for a period (emits `arrears.assessed`)."""
     return await service.assess(uow, user, body)
 
 
 @router.post("/{arrears_id}/payments", response_model=ArrearsRead)
 async def post_arrears_payment(
-    arrears_id: uuid.UUID, body: ArrearsPayment, user: CurrentUser, uow: UnitOfWorkDep
+    arrears_id: uuid.UUID, body: ArrearsPayment, user: Collector, uow: UnitOfWorkDep
 ) -> ArrearsRead:
     """Record a back-payment with its late fee; paid-off arrears emit `arrears.cleared`."""
     return await service.pay(uow, user, arrears_id, body)
@@ -40,7 +56,7 @@ async def post_arrears_payment(
 @router.get("", response_model=list[ArrearsRead], responses=XLSX_RESPONSES)
 async def list_arrears(
     unit_code: Annotated[UnitCode, Query()],
-    user: CurrentUser,
+    user: Reader,
     uow: UnitOfWorkDep,
     status: Annotated[Literal["open", "cleared"] | None, Query()] = None,
     credit_code: Annotated[CreditCode | None, Query(description="One enterprise only")] = None,
@@ -63,7 +79,7 @@ async def list_arrears(
 
 @router.post("/base-audits", response_model=BaseAuditRead)
 async def post_base_audit(
-    body: BaseAuditRequest, user: CurrentUser, uow: UnitOfWorkDep
+    body: BaseAuditRequest, user: Assessor, uow: UnitOfWorkDep
 ) -> BaseAuditRead:
     """Check a declared contribution base against the policy minimum (000:L46); stores nothing."""
     return await service.audit_base(uow, user, body)

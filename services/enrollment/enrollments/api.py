@@ -6,12 +6,17 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
+from sqlalchemy import select
 
+from libs.common.access import UNCHECKED, Anywhere, FromQuery, Loaded, Policy, allow, body_field
+from libs.common.auth import Principal
 from libs.common.bounds import Code, QueryCode, QueryYear, Year
-from libs.common.deps import CurrentUser, Now, PiiVaultDep, RuntimeDep, UnitOfWorkDep
+from libs.common.deps import Now, PiiVaultDep, RuntimeDep, UnitOfWorkDep
 from libs.common.identifiers import UnitCode
+from services.enrollment.access import OFFICERS, PLANNERS, READERS
 from services.enrollment.domain.lifecycle import EnrollmentState
 from services.enrollment.enrollments import corrections, roster, service
+from services.enrollment.enrollments.models import Enrollment
 from services.enrollment.enrollments.schemas import (
     EnrollmentCreate,
     EnrollmentRead,
@@ -22,14 +27,54 @@ from services.enrollment.enrollments.schemas import (
     WindowClosed,
 )
 from services.enrollment.export import XLSX_RESPONSES, Format, models_xlsx
+from services.enrollment.persons.models import Person
 from services.enrollment.persons.schemas import PersonRead, PersonUpdate
 
 router = APIRouter(tags=["enrollments"])
 
 
+async def enrollment_unit(enrollment_id: uuid.UUID, uow: UnitOfWorkDep) -> str | None:
+    """The unit of an enrollment (its person's village)."""
+    found = select(Enrollment.unit_code).where(Enrollment.id == enrollment_id)
+    return await uow.session.scalar(found)
+
+
+async def person_unit(person_id: uuid.UUID, uow: UnitOfWorkDep) -> str | None:
+    """The village a person is registered in."""
+    return await uow.session.scalar(select(Person.unit_code).where(Person.id == person_id))
+
+
+async def enrolled_person_unit(request: Request, uow: UnitOfWorkDep) -> str | None:
+    """The village of the person a new enrollment names (an unknown person: the use case's
+    422 naming `person_id`)."""
+    try:
+        person_id = uuid.UUID(str(await body_field(request, "person_id")))
+    except ValueError:
+        return UNCHECKED
+    found = await uow.session.scalar(select(Person.unit_code).where(Person.id == person_id))
+    return found or UNCHECKED
+
+
+Enroller = Annotated[
+    Principal, allow(Policy.of((OFFICERS, Loaded(enrolled_person_unit, "person", private=False))))
+]
+RosterOfficer = Annotated[Principal, allow(Policy.of((OFFICERS, Anywhere())))]
+"""Each roster line outside the caller's jurisdiction is refused on its own (a list)."""
+Reader = Annotated[Principal, allow(Policy.of((READERS, FromQuery("unit_code"))))]
+EnrollmentReader = Annotated[
+    Principal, allow(Policy.of((READERS, Loaded(enrollment_unit, "enrollment"))))
+]
+EnrollmentOfficer = Annotated[
+    Principal, allow(Policy.of((OFFICERS, Loaded(enrollment_unit, "enrollment"))))
+]
+WindowCloser = Annotated[Principal, allow(Policy.of((PLANNERS, Anywhere())))]
+"""Closing a window acts on the caller's own jurisdiction only."""
+PersonOfficer = Annotated[Principal, allow(Policy.of((OFFICERS, Loaded(person_unit, "person"))))]
+
+
 @router.post("/enrollments", response_model=EnrollmentRead, status_code=status.HTTP_201_CREATED)
 async def post_enrollment(
-    body: EnrollmentCreate, user: CurrentUser, uow: UnitOfWorkDep
+    body: EnrollmentCreate, user: Enroller, uow: UnitOfWorkDep
 ) -> EnrollmentRead:
     """Enroll an eligible person in a scheme-year (emits `person.enrolled`)."""
     return await service.enroll(uow, user, body)
@@ -40,7 +85,7 @@ async def post_roster(
     scheme_code: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")],
     year: Year,
     request: Request,
-    user: CurrentUser,
+    user: RosterOfficer,
     runtime: RuntimeDep,
     vault: PiiVaultDep,
 ) -> RosterRead:
@@ -56,7 +101,7 @@ async def list_enrollments(
     unit_code: Annotated[UnitCode, Query()],
     scheme_code: QueryCode,
     year: QueryYear,
-    user: CurrentUser,
+    user: Reader,
     uow: UnitOfWorkDep,
     state: EnrollmentState | None = None,
     format: Format = "json",
@@ -71,7 +116,7 @@ async def list_enrollments(
 
 @router.get("/enrollments/{enrollment_id}", response_model=EnrollmentRead)
 async def get_enrollment(
-    enrollment_id: uuid.UUID, user: CurrentUser, uow: UnitOfWorkDep
+    enrollment_id: uuid.UUID, user: EnrollmentReader, uow: UnitOfWorkDep
 ) -> EnrollmentRead:
     """An enrollment with its settlement."""
     return await service.get_enrollment(uow, user, enrollment_id)
@@ -79,7 +124,7 @@ async def get_enrollment(
 
 @router.get("/enrollments/{enrollment_id}/history", response_model=list[TransitionRead])
 async def get_history(
-    enrollment_id: uuid.UUID, user: CurrentUser, uow: UnitOfWorkDep
+    enrollment_id: uuid.UUID, user: EnrollmentReader, uow: UnitOfWorkDep
 ) -> list[TransitionRead]:
     """The audit trail of an enrollment's lifecycle."""
     return await service.history(uow, user, enrollment_id)
@@ -87,7 +132,7 @@ async def get_history(
 
 @router.post("/enrollments/{enrollment_id}/transitions", response_model=EnrollmentRead)
 async def post_transition(
-    enrollment_id: uuid.UUID, body: TransitionRequest, user: CurrentUser, uow: UnitOfWorkDep
+    enrollment_id: uuid.UUID, body: TransitionRequest, user: EnrollmentOfficer, uow: UnitOfWorkDep
 ) -> EnrollmentRead:
     """Interrupt, resume, seal, flag as duplicate or terminate an enrollment (audited)."""
     return await service.act(uow, user, enrollment_id, body)
@@ -95,7 +140,7 @@ async def post_transition(
 
 @router.post("/schemes/{scheme_code}/years/{year}/close-window", response_model=WindowClosed)
 async def close_window(
-    scheme_code: Code, year: Year, user: CurrentUser, uow: UnitOfWorkDep, now: Now
+    scheme_code: Code, year: Year, user: WindowCloser, uow: UnitOfWorkDep, now: Now
 ) -> WindowClosed:
     """After the window, move unpaid registrations in your jurisdiction into arrears
     (409 `window_open` while the window runs)."""
@@ -117,7 +162,7 @@ def roster_read(report: roster.RosterReport) -> RosterRead:
 async def patch_person(
     person_id: uuid.UUID,
     body: PersonUpdate,
-    user: CurrentUser,
+    user: PersonOfficer,
     vault: PiiVaultDep,
     uow: UnitOfWorkDep,
 ) -> PersonRead:

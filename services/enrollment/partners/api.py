@@ -7,7 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from libs.common.deps import CurrentUser, Now, RuntimeDep, UnitOfWorkDep
+from libs.common.access import Anywhere, Policy, allow
+from libs.common.auth import Principal, Role
+from libs.common.deps import Now, RuntimeDep, UnitOfWorkDep
 from libs.common.service import Runtime
 from services.enrollment.partners import service
 from services.enrollment.partners.directory import TablePartners, configured_secrets
@@ -21,6 +23,11 @@ from services.enrollment.partners.schemas import (
 
 router = APIRouter(tags=["partners"])
 PartnerIdPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
+PartnerAdmin = Annotated[Principal, allow(Policy.of(((Role.DISTRICT_ADMIN,), Anywhere())))]
+"""Partners serve the whole deployment: a district admin registers, rotates and disables them."""
+PartnerReader = Annotated[
+    Principal, allow(Policy.of(((Role.DISTRICT_ADMIN, Role.AUDITOR), Anywhere())))
+]
 
 
 def _box(runtime: Runtime) -> SecretBox:
@@ -35,7 +42,7 @@ def _changed(runtime: Runtime) -> None:
 
 @router.post("/partners", status_code=201, response_model=PartnerSecretIssued)
 async def post_partner(
-    body: PartnerCreate, user: CurrentUser, uow: UnitOfWorkDep, runtime: RuntimeDep, now: Now
+    body: PartnerCreate, user: PartnerAdmin, uow: UnitOfWorkDep, runtime: RuntimeDep, now: Now
 ) -> PartnerSecretIssued:
     """Register a partner (district admin); the answer shows its secret, this once only."""
     issued = await service.register(uow, user, body, _box(runtime), now)
@@ -45,7 +52,7 @@ async def post_partner(
 
 @router.get("/partners", response_model=list[PartnerRead])
 async def get_partners(
-    user: CurrentUser, uow: UnitOfWorkDep, runtime: RuntimeDep, now: Now
+    user: PartnerReader, uow: UnitOfWorkDep, runtime: RuntimeDep, now: Now
 ) -> list[PartnerRead]:
     """Every partner, enabled or not, without secrets (district admin, auditor)."""
     configured = configured_secrets(runtime.settings)
@@ -54,7 +61,7 @@ async def get_partners(
 
 @router.post("/partners/{partner_id}/rotate", response_model=PartnerSecretIssued)
 async def post_rotation(
-    partner_id: PartnerIdPath, user: CurrentUser, uow: UnitOfWorkDep, runtime: RuntimeDep, now: Now
+    partner_id: PartnerIdPath, user: PartnerAdmin, uow: UnitOfWorkDep, runtime: RuntimeDep, now: Now
 ) -> PartnerSecretIssued:
     """A new secret, shown this once; the previous one verifies for
     GRIDGOV_PARTNER_ROTATION_OVERLAP_SECONDS more (district admin)."""
@@ -67,7 +74,7 @@ async def post_rotation(
 
 @router.post("/partners/{partner_id}/disable", response_model=PartnerRead)
 async def post_disable(
-    partner_id: PartnerIdPath, user: CurrentUser, uow: UnitOfWorkDep, runtime: RuntimeDep, now: Now
+    partner_id: PartnerIdPath, user: PartnerAdmin, uow: UnitOfWorkDep, runtime: RuntimeDep, now: Now
 ) -> PartnerRead:
     """Refuse the partner's requests and topic events from now on (district admin)."""
     configured = configured_secrets(runtime.settings)
@@ -78,7 +85,7 @@ async def post_disable(
 
 @router.post("/partners/{partner_id}/enable", response_model=PartnerRead)
 async def post_enable(
-    partner_id: PartnerIdPath, user: CurrentUser, uow: UnitOfWorkDep, runtime: RuntimeDep, now: Now
+    partner_id: PartnerIdPath, user: PartnerAdmin, uow: UnitOfWorkDep, runtime: RuntimeDep, now: Now
 ) -> PartnerRead:
     """Accept a disabled partner again, with its secrets as they were (district admin)."""
     configured = configured_secrets(runtime.settings)
@@ -89,7 +96,7 @@ async def post_enable(
 
 @router.get("/partner-changes", response_model=list[PartnerChangeRead])
 async def get_partner_changes(
-    user: CurrentUser,
+    user: PartnerReader,
     uow: UnitOfWorkDep,
     partner_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,

@@ -7,25 +7,33 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from sqlalchemy import select
 
-from libs.common.auth import Role
+from libs.common.access import (
+    FromQuery,
+    Loaded,
+    OwnPartner,
+    Policy,
+    allow,
+    allow_signed,
+    common_ancestor,
+)
+from libs.common.auth import Principal, Role
 from libs.common.batching import Batcher
 from libs.common.deps import (
-    CurrentUser,
-    PartnerCaller,
     PartnerRequest,
     PiiVaultDep,
     RuntimeDep,
-    SignedPartnerRequest,
     UnitOfWorkDep,
     clock_of,
     get_runtime,
 )
 from libs.common.errors import RuleViolation
 from libs.common.identifiers import UnitCode
-from services.enrollment import access
+from services.enrollment.access import OFFICERS, READERS
 from services.enrollment.export import XLSX_RESPONSES, Format, models_xlsx
 from services.enrollment.payments import deliveries, files, service, suspense, webhook
+from services.enrollment.payments.models import Delivery, DeliveryLine, Payment
 from services.enrollment.payments.notices import Notice, OutcomeKind
 from services.enrollment.payments.schemas import (
     DeliveryRead,
@@ -56,9 +64,50 @@ async def get_webhook(request: Request) -> Batcher[webhook.Call, webhook.Answer]
 Webhook = Annotated[Batcher[webhook.Call, webhook.Answer], Depends(get_webhook)]
 
 
+async def delivery_partner(delivery_id: uuid.UUID, uow: UnitOfWorkDep) -> str | None:
+    """The partner that sent a delivery."""
+    found = select(Delivery.partner_id).where(Delivery.id == delivery_id)
+    return await uow.session.scalar(found)
+
+
+async def delivery_unit(delivery_id: uuid.UUID, uow: UnitOfWorkDep) -> str | None:
+    """The unit a delivery belongs to: the lowest unit above every unit its lines' payments
+    reached (a bank file of one district is that district's). A delivery none of whose
+    lines reached a unit is seen by its partner only."""
+    units = await uow.session.scalars(
+        select(Payment.unit_code)
+        .distinct()
+        .join(DeliveryLine, DeliveryLine.payment_id == Payment.id)
+        .where(DeliveryLine.delivery_id == delivery_id)
+    )
+    return common_ancestor(list(units))
+
+
+async def payment_unit(payment_id: uuid.UUID, uow: UnitOfWorkDep) -> str | None:
+    """The unit of a payment (one in suspense: the unit its payer was looked for in)."""
+    return await uow.session.scalar(select(Payment.unit_code).where(Payment.id == payment_id))
+
+
+Sender = Annotated[PartnerRequest, allow_signed(Policy.of(((Role.PARTNER,), OwnPartner())))]
+"""A partner submitting its own payments, reversals and files."""
+Partner = Annotated[Principal, allow(Policy.of(((Role.PARTNER,), OwnPartner())))]
+"""A partner reading its own submissions (what it reads is looked up under its id)."""
+DeliveryOwner = Annotated[
+    Principal, allow(Policy.of(((Role.PARTNER,), OwnPartner(delivery_partner, "delivery"))))
+]
+Reconciler = Annotated[
+    Principal,
+    allow(Policy.of(((Role.DISTRICT_ADMIN, Role.AUDITOR), Loaded(delivery_unit, "delivery")))),
+]
+SuspenseReader = Annotated[Principal, allow(Policy.of((READERS, FromQuery("unit_code"))))]
+SuspenseClerk = Annotated[
+    Principal, allow(Policy.of((OFFICERS, Loaded(payment_unit, "suspense payment"))))
+]
+
+
 @router.post("/partner/payments", response_model=PaymentRead, status_code=status.HTTP_201_CREATED)
 async def post_payment(
-    notice: PaymentCreate, response: Response, sent: SignedPartnerRequest, calls: Webhook
+    notice: PaymentCreate, response: Response, sent: Sender, calls: Webhook
 ) -> PaymentRead:
     """Record a payment: 201 recorded, 202 held in suspense, 200 for a repeated delivery
     (`duplicate`, or `deposited` when it brings the deposit date the entry lacked)."""
@@ -67,7 +116,7 @@ async def post_payment(
 
 @router.post("/partner/reversals", response_model=PaymentRead, status_code=status.HTTP_201_CREATED)
 async def post_reversal(
-    notice: ReversalCreate, response: Response, sent: SignedPartnerRequest, calls: Webhook
+    notice: ReversalCreate, response: Response, sent: Sender, calls: Webhook
 ) -> PaymentRead:
     """Reverse (冲正) one of your payments with a compensating entry; 200 when repeated."""
     return await _answer(calls, sent, service.reversal_notice(notice), response)
@@ -85,9 +134,7 @@ async def _answer(
 
 
 @router.get("/partner/payments/{transaction_id}", response_model=PaymentRead)
-async def get_payment(
-    transaction_id: str, partner: PartnerCaller, uow: UnitOfWorkDep
-) -> PaymentRead:
+async def get_payment(transaction_id: str, partner: Partner, uow: UnitOfWorkDep) -> PaymentRead:
     """One of the calling partner's own entries."""
     assert partner.partner_id is not None
     return await service.get_partner_payment(uow, partner.partner_id, transaction_id)
@@ -102,7 +149,7 @@ async def get_payment(
 async def post_payment_file(
     request: Request,
     response: Response,
-    partner: PartnerCaller,
+    partner: Partner,
     runtime: RuntimeDep,
     vault: PiiVaultDep,
     uow: UnitOfWorkDep,
@@ -142,7 +189,7 @@ async def post_payment_file(
 
 @router.get("/partner/deliveries", response_model=list[DeliveryRead], tags=["bank files"])
 async def list_partner_deliveries(
-    partner: PartnerCaller,
+    partner: Partner,
     uow: UnitOfWorkDep,
     channel: Annotated[
         Literal["rest", "topic", "file"] | None, Query(description="Only one way in")
@@ -166,7 +213,7 @@ async def list_partner_deliveries(
 
 @router.get("/partner/deliveries/{delivery_id}", response_model=DeliveryRead, tags=["bank files"])
 async def get_partner_delivery(
-    delivery_id: uuid.UUID, partner: PartnerCaller, uow: UnitOfWorkDep, outcome: Outcome = None
+    delivery_id: uuid.UUID, partner: DeliveryOwner, uow: UnitOfWorkDep, outcome: Outcome = None
 ) -> DeliveryRead:
     """One of your deliveries with the outcome of each line (or of one outcome only)."""
     return await files.delivery_report(uow, delivery_id, partner.partner_id, outcome)
@@ -175,13 +222,13 @@ async def get_partner_delivery(
 @router.get("/deliveries/{delivery_id}", response_model=DeliveryRead, tags=["bank files"])
 async def get_delivery(
     delivery_id: uuid.UUID,
-    user: CurrentUser,
+    user: Reconciler,
     uow: UnitOfWorkDep,
     outcome: Outcome = None,
     format: Format = "json",
 ) -> DeliveryRead | Response:
-    """A delivery's line outcomes, for reconciling clerks (district admin, auditor)."""
-    access.require(user, (Role.DISTRICT_ADMIN, Role.AUDITOR))
+    """A delivery's line outcomes, for reconciling clerks (district admin, auditor) of the
+    delivery's unit (404 for a delivery outside their jurisdiction)."""
     report = await files.delivery_report(uow, delivery_id, None, outcome)
     if format == "xlsx":
         return models_xlsx(f"delivery-{delivery_id}", LineRead, report.outcomes)
@@ -196,7 +243,7 @@ async def get_delivery(
 )
 async def list_suspense(
     unit_code: Annotated[UnitCode, Query()],
-    user: CurrentUser,
+    user: SuspenseReader,
     uow: UnitOfWorkDep,
     format: Format = "json",
 ) -> list[PaymentRead] | Response:
@@ -212,7 +259,7 @@ async def list_suspense(
     "/payments/suspense/{payment_id}/resolve", response_model=PaymentRead, tags=["suspense"]
 )
 async def resolve_suspense(
-    payment_id: uuid.UUID, body: SuspenseResolve, user: CurrentUser, uow: UnitOfWorkDep
+    payment_id: uuid.UUID, body: SuspenseResolve, user: SuspenseClerk, uow: UnitOfWorkDep
 ) -> PaymentRead:
     """Match a suspense payment to an enrollment (then recorded), or return it to the partner."""
     return await suspense.resolve(uow, user, payment_id, body)

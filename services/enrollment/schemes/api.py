@@ -6,9 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from libs.common.access import Anywhere, FromPath, Policy, allow
+from libs.common.auth import Principal, Role
 from libs.common.bounds import Year
-from libs.common.deps import CurrentUser, UnitOfWorkDep
+from libs.common.deps import UnitOfWorkDep
 from libs.common.identifiers import UnitCode
+from services.enrollment.access import READERS
 from services.enrollment.schemes import service
 from services.enrollment.schemes.schemas import (
     QuoteRead,
@@ -20,6 +23,9 @@ from services.enrollment.schemes.schemas import (
 router = APIRouter(prefix="/regions/{region_code}/schemes", tags=["schemes"])
 RegionCode = Annotated[UnitCode, Path(description="The district (区/县) offering the scheme-year")]
 SchemeCode = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
+Offerer = Annotated[Principal, allow(Policy.of(((Role.DISTRICT_ADMIN,), FromPath("region_code"))))]
+"""A region's own district admins offer and change its scheme-years."""
+Reader = Annotated[Principal, allow(Policy.of((READERS, Anywhere())))]
 
 
 @router.put("/{scheme_code}/years/{year}", response_model=SchemeYearRead)
@@ -28,7 +34,7 @@ async def put_scheme_year(
     scheme_code: SchemeCode,
     year: Year,
     body: SchemeYearPut,
-    user: CurrentUser,
+    user: Offerer,
     uow: UnitOfWorkDep,
 ) -> SchemeYearRead:
     """A region adopts a shipped template as a scheme-year, or edits it (its district admin)."""
@@ -40,7 +46,7 @@ async def get_scheme_year(
     region_code: RegionCode,
     scheme_code: SchemeCode,
     year: Year,
-    user: CurrentUser,
+    user: Reader,
     uow: UnitOfWorkDep,
 ) -> SchemeYearRead:
     """A scheme-year with the policy document that governs it (readers; 404 if not offered)."""
@@ -53,7 +59,7 @@ async def post_quote(
     scheme_code: SchemeCode,
     year: Year,
     body: QuoteRequest,
-    user: CurrentUser,
+    user: Reader,
     uow: UnitOfWorkDep,
 ) -> QuoteRead:
     """Quote a premium: individual amount, subsidy by payer, and the rule that decided each."""

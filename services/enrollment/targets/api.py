@@ -8,9 +8,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from libs.common.access import FromPath, FromQuery, Policy, allow
+from libs.common.auth import Principal
 from libs.common.bounds import Code, Year
-from libs.common.deps import CurrentUser, PiiVaultDep, UnitOfWorkDep
+from libs.common.deps import PiiVaultDep, UnitOfWorkDep
 from libs.common.identifiers import UnitCode
+from services.enrollment.access import PLANNERS, READERS
 from services.enrollment.export import XLSX_RESPONSES as XLSX
 from services.enrollment.export import Format, models_xlsx
 from services.enrollment.targets import reports, service
@@ -28,6 +31,8 @@ from services.enrollment.targets.schemas import (
 
 router = APIRouter(tags=["targets and reports"])
 Unit = Annotated[UnitCode, Query()]
+Planner = Annotated[Principal, allow(Policy.of((PLANNERS, FromPath("unit_code"))))]
+Reader = Annotated[Principal, allow(Policy.of((READERS, FromQuery("unit_code"))))]
 
 
 def _out(format: str, name: str, model: Any, row_model: type[BaseModel], rows: list[Any]) -> Any:
@@ -43,7 +48,7 @@ async def put_task(
     year: Year,
     unit_code: UnitCode,
     body: TaskPut,
-    user: CurrentUser,
+    user: Planner,
     uow: UnitOfWorkDep,
 ) -> TaskRead:
     """Set a unit's task (任务数) for a scheme-year; only the level above may."""
@@ -55,7 +60,7 @@ async def get_tasks(
     scheme_code: Code,
     year: Year,
     unit_code: Unit,
-    user: CurrentUser,
+    user: Reader,
     uow: UnitOfWorkDep,
     format: Format = "json",
 ) -> list[TaskRead] | Response:
@@ -69,7 +74,7 @@ async def get_progress(
     scheme_code: Code,
     year: Year,
     unit_code: Unit,
-    user: CurrentUser,
+    user: Reader,
     uow: UnitOfWorkDep,
     format: Format = "json",
 ) -> ProgressReport | Response:
@@ -83,7 +88,7 @@ async def get_circular(
     scheme_code: Code,
     year: Year,
     unit_code: Unit,
-    user: CurrentUser,
+    user: Reader,
     uow: UnitOfWorkDep,
     period: Literal["weekly", "monthly"] = "weekly",
     format: Format = "json",
@@ -102,7 +107,7 @@ async def get_public_list(
     scheme_code: Code,
     year: Year,
     unit_code: Unit,
-    user: CurrentUser,
+    user: Reader,
     vault: PiiVaultDep,
     uow: UnitOfWorkDep,
     format: Format = "json",
@@ -117,7 +122,7 @@ async def get_statistics(
     scheme_code: Code,
     year: Year,
     unit_code: Unit,
-    user: CurrentUser,
+    user: Reader,
     uow: UnitOfWorkDep,
     format: Format = "json",
 ) -> Statistics | Response:

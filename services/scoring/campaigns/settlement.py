@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from libs.common.access import within
 from libs.common.auth import Principal
 from libs.common.db import UnitOfWork
 from services.scoring.campaigns.models import CampaignUnit
@@ -35,7 +36,8 @@ def per_capita(unit: CampaignUnit) -> Decimal:
 
 
 async def settle(uow: UnitOfWork, user: Principal, code: str) -> SettlementRead:
-    """Apply the campaign's award rules to the units as they stand now."""
+    """Apply the campaign's award rules to the units as they stand now (rank awards over
+    the whole pools; a caller below the campaign's scope sees their own units' only)."""
     campaign = await load_campaign(uow, user, code)
     policy = policy_of(campaign)
     units = (
@@ -47,7 +49,10 @@ async def settle(uow: UnitOfWork, user: Principal, code: str) -> SettlementRead:
     ).all()
     awards: list[AwardRead] = []
     if policy.date_bucket_awards is not None:
-        awards = [_award(u, policy.date_bucket_awards, campaign.year) for u in units]
+        awards = [
+            _award(u, policy.date_bucket_awards, campaign.year)
+            for u in within(user, units, lambda u: u.unit_code)
+        ]
     payouts: list[PayoutRead] = []
     if policy.rank_awards is not None:
         entries = [RankAwardEntry(u.unit_code, u.pool, u.score, u.completed_at) for u in units]
@@ -61,6 +66,7 @@ async def settle(uow: UnitOfWork, user: Principal, code: str) -> SettlementRead:
                 text=p.text,
             )
             for p in settle_rank_awards(entries, policy.rank_awards, campaign.year)
+            if user.covers(p.unit_id)
         ]
     return SettlementRead(
         campaign=code, year=campaign.year, date_bucket_awards=awards, rank_awards=payouts
@@ -93,7 +99,8 @@ def _award(unit: CampaignUnit, rules: DateBucketAwards, year: int) -> AwardRead:
 
 
 async def late_facts(uow: UnitOfWork, user: Principal, code: str) -> list[LateFactsRead]:
-    """Every unit's late facts per stage: what arrived after a stage ended, counted or not."""
+    """Every unit's late facts per stage: what arrived after a stage ended, counted or not
+    (a caller below the campaign's scope sees their own units' only)."""
     campaign = await load_campaign(uow, user, code)
     rows = await uow.session.execute(
         select(CampaignUnit.unit_code, CampaignUnit.late_facts)
@@ -109,6 +116,6 @@ async def late_facts(uow: UnitOfWork, user: Principal, code: str) -> list[LateFa
             amount_refused=Decimal(amount),
             persons_refused=Decimal(persons),
         )
-        for r in rows
+        for r in within(user, list(rows), lambda r: r.unit_code)
         for stage, (counted, refused, amount, persons) in sorted(r.late_facts.items())
     ]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from libs.common.access import within
 from libs.common.auth import Principal
 from libs.common.db import UnitOfWork
 from services.scoring.campaigns.models import Campaign
@@ -41,13 +42,16 @@ class Circular:
 
 
 async def circular(uow: UnitOfWork, user: Principal, snapshot_id: uuid.UUID) -> Circular:
-    """Gather a snapshot's circular: the bottom rule is the campaign's criticism trigger's."""
+    """Gather a snapshot's circular: the bottom rule is the campaign's criticism trigger's.
+
+    Praise and criticism are decided over the whole pools; a caller below the campaign's
+    scope is shown their own subtree's units of them only."""
     snapshot, entries = await load_snapshot(uow, user, snapshot_id)
     campaign = await uow.session.get(Campaign, snapshot.campaign)
     assert campaign is not None
     policy = policy_of(campaign)
     pools: dict[str, list[SnapshotEntry]] = {}
-    for entry in entries:
+    for entry in within(user, entries, _unit):
         pools.setdefault(entry.pool, []).append(entry)
     by_unit = {(e.pool, e.unit_code): e for e in entries}
     praised, criticised = praised_and_criticised(
@@ -69,8 +73,8 @@ async def circular(uow: UnitOfWork, user: Principal, snapshot_id: uuid.UUID) -> 
         policy=policy.circular,
         pools=pools,
         pool_labels={p.code: p.label for p in policy.pools},
-        praised=[by_unit[(u.pool, u.unit_id)] for u in praised],
-        criticised=[by_unit[(u.pool, u.unit_id)] for u in criticised],
+        praised=within(user, [by_unit[(u.pool, u.unit_id)] for u in praised], _unit),
+        criticised=within(user, [by_unit[(u.pool, u.unit_id)] for u in criticised], _unit),
         triggers=await list_triggers(uow, user, snapshot.campaign, snapshot_id),
     )
 
@@ -95,6 +99,10 @@ async def _sequence(uow: UnitOfWork, snapshot: RankingSnapshot, year: int) -> in
         )
     )
     return int(count or 1)
+
+
+def _unit(e: SnapshotEntry) -> str:
+    return e.unit_code
 
 
 def _ranked(e: SnapshotEntry) -> RankedUnit:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from libs.common.access import credit_code_of
 from libs.common.auth import Principal, ensure_covers, ensure_role
 from libs.common.db import UnitOfWork
 from libs.common.errors import Conflict, Forbidden, NotFound
@@ -42,7 +43,10 @@ async def load_entity(
 
 
 def ensure_entity_covered(user: Principal, entity: CreditEntity) -> None:
-    """Raise Forbidden unless the entity's unit is in the caller's jurisdiction."""
+    """Raise Forbidden unless the entity's unit is in the caller's jurisdiction (an
+    enterprise user is bound to its own credit code instead)."""
+    if credit_code_of(user) == entity.credit_code:
+        return
     if entity.unit_code is None:
         raise Forbidden(f"Entity {entity.credit_code} has no known unit yet.")
     ensure_covers(user, entity.unit_code)

@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Response, status
 
+from libs.common.access import Policy, allow
+from libs.common.auth import Principal
 from libs.common.bounds import Code
-from libs.common.deps import CurrentUser, Now, UnitOfWorkDep
+from libs.common.deps import Now, UnitOfWorkDep
+from services.scoring.roles import CAMPAIGN_MANAGERS, READERS
+from services.scoring.scopes import CAMPAIGN, SNAPSHOT
 from services.scoring.snapshots import service
 from services.scoring.snapshots.schemas import SnapshotCreate, SnapshotRead
 
 router = APIRouter(tags=["snapshots"])
+Taker = Annotated[Principal, allow(Policy.of((CAMPAIGN_MANAGERS, CAMPAIGN)))]
+Lister = Annotated[Principal, allow(Policy.of((READERS, CAMPAIGN)))]
+Reader = Annotated[Principal, allow(Policy.of((READERS, SNAPSHOT)))]
+"""A snapshot shows the caller's subtree's units only."""
 
 
 @router.post("/campaigns/{code}/snapshots", response_model=SnapshotRead)
 async def take_snapshot(
     code: Code,
     body: SnapshotCreate,
-    user: CurrentUser,
+    user: Taker,
     uow: UnitOfWorkDep,
     response: Response,
     now: Now,
@@ -31,14 +40,12 @@ async def take_snapshot(
 
 
 @router.get("/campaigns/{code}/snapshots", response_model=list[SnapshotRead])
-async def list_snapshots(code: Code, user: CurrentUser, uow: UnitOfWorkDep) -> list[SnapshotRead]:
+async def list_snapshots(code: Code, user: Lister, uow: UnitOfWorkDep) -> list[SnapshotRead]:
     """The campaign's snapshots, newest period first."""
     return await service.list_snapshots(uow, user, code)
 
 
 @router.get("/snapshots/{snapshot_id}", response_model=SnapshotRead)
-async def get_snapshot(
-    snapshot_id: uuid.UUID, user: CurrentUser, uow: UnitOfWorkDep
-) -> SnapshotRead:
+async def get_snapshot(snapshot_id: uuid.UUID, user: Reader, uow: UnitOfWorkDep) -> SnapshotRead:
     """A snapshot with every unit's frozen score, rank and movement."""
     return await service.get_snapshot(uow, user, snapshot_id)

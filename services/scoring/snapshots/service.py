@@ -10,6 +10,7 @@ from sqlalchemy import insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import aliased
 
+from libs.common.access import within
 from libs.common.auth import Principal, ensure_role
 from libs.common.db import UnitOfWork
 from libs.common.errors import NotFound, RuleViolation
@@ -226,5 +227,6 @@ async def get_snapshot(uow: UnitOfWork, user: Principal, snapshot_id: uuid.UUID)
     """A snapshot with its entries."""
     snapshot, entries = await load_snapshot(uow, user, snapshot_id)
     read = SnapshotRead.model_validate(snapshot)
-    read.entries = [SnapshotEntryRead.model_validate(e) for e in entries]
+    shown = within(user, entries, lambda e: e.unit_code)  # a campaign above: own units only
+    read.entries = [SnapshotEntryRead.model_validate(e) for e in shown]
     return read

@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy import select
 
+from libs.common.access import within
 from libs.common.auth import Principal
 from libs.common.db import UnitOfWork
 from services.scoring.campaigns.service import load_campaign
@@ -16,7 +17,8 @@ from services.scoring.triggers.schemas import TriggerRead
 async def list_triggers(
     uow: UnitOfWork, user: Principal, code: str, snapshot_id: uuid.UUID | None
 ) -> list[TriggerRead]:
-    """The triggers fired in a campaign, newest first, optionally for one snapshot."""
+    """The triggers fired in a campaign, newest first, optionally for one snapshot (of the
+    caller's subtree's units only)."""
     await load_campaign(uow, user, code)
     query = select(TriggerFiring).where(TriggerFiring.campaign == code)
     if snapshot_id is not None:
@@ -24,4 +26,8 @@ async def list_triggers(
     rows = await uow.session.scalars(
         query.order_by(TriggerFiring.fired_at.desc(), TriggerFiring.unit_code, TriggerFiring.kind)
     )
-    return [TriggerRead.model_validate(row) for row in rows]
+    return [TriggerRead.model_validate(row) for row in within(user, rows, _unit)]
+
+
+def _unit(row: TriggerFiring) -> str:
+    return row.unit_code

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from services.scoring.circulars.render import RANK_HEADER, TRIGGER_HEADER
 from services.scoring.domain.business_calendar import SHANGHAI
 from tests.conftest import bearer
-from tests.integration.scoring.helpers import ADMIN, VILLAGES, safety_campaign
+from tests.integration.scoring.helpers import ADMIN, TOWN, VILLAGES, safety_campaign
 from tests.integration.scoring.test_snapshots import close, snapshot
 
 TODAY = datetime.now(SHANGHAI).date()
@@ -159,4 +159,27 @@ async def test_a_circular_outside_the_jurisdiction_is_refused(client_for):
     taken = await second_friday(client)
     elsewhere = bearer(["town_officer"], "320116101000")
     response = await client.get(f"/v1/snapshots/{taken['id']}/circular.html", headers=elsewhere)
-    assert response.status_code == 403
+    assert response.status_code == 404  # a snapshot's existence is private, as an unknown id's
+
+
+async def test_a_town_officer_sees_only_the_towns_villages_of_a_district_campaign(client_for):
+    client = await client_for("scoring")
+    taken = await second_friday(client)
+    town = bearer(["town_officer"], TOWN)
+    ours, theirs = set(VILLAGES[:2]), set(VILLAGES[2:])
+    read = await client.get(f"/v1/snapshots/{taken['id']}", headers=town)
+    assert read.status_code == 200
+    assert {e["unit_code"] for e in read.json()["entries"]} == ours
+    book = await client.get(f"/v1/snapshots/{taken['id']}/circular.xlsx", headers=town)
+    rows = load_workbook(io.BytesIO(book.content))["村(居)"].iter_rows(values_only=True)
+    assert {row[1] for row in list(rows)[1:] if row[1]} == ours
+    page = await client.get(f"/v1/snapshots/{taken['id']}/circular.html", headers=town)
+    assert all(v in page.text for v in ours) and not any(v in page.text for v in theirs)
+    fired = await client.get("/v1/campaigns/safety-2027/triggers", headers=town)
+    assert fired.status_code == 200 and {t["unit_code"] for t in fired.json()} <= ours
+    settled = await client.get("/v1/campaigns/safety-2027/settlement", headers=town)
+    units = {a["unit_code"] for a in settled.json()["date_bucket_awards"]}
+    units |= {p["unit_code"] for p in settled.json()["rank_awards"]}
+    assert settled.status_code == 200 and units <= ours
+    everything = await client.get(f"/v1/snapshots/{taken['id']}", headers=ADMIN)
+    assert {e["unit_code"] for e in everything.json()["entries"]} == ours | theirs

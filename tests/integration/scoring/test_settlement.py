@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import bearer
 from tests.integration.scoring.helpers import (
     ADMIN,
     PENSION_SCHEME,
     SCHEME,
+    TOWN,
     VILLAGES,
     apply,
     at,
@@ -54,6 +56,10 @@ async def test_date_bucket_awards_and_late_deductions(client_for):
         *pension(VILLAGES[5], 90, at(12, 31)),  # never
     )
     awards = {a["unit_code"]: a for a in (await settle(client))["date_bucket_awards"]}
+    town = await client.get(SETTLEMENT, headers=bearer(["town_officer"], TOWN))
+    assert town.status_code == 200  # a district campaign seen by a town: its villages only
+    assert {a["unit_code"] for a in town.json()["date_bucket_awards"]} == set(VILLAGES[:2])
+    assert {a["unit_code"] for a in town.json()["rank_awards"]} <= set(VILLAGES[:2])
     got = {
         unit: (
             a["completed_on"],

@@ -11,6 +11,7 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Annotated
 
 import httpx
 import pytest
@@ -19,28 +20,32 @@ from fastapi import APIRouter, Request
 from sqlalchemy import MetaData
 from structlog.testing import capture_logs
 
+from libs.common.access import allow, public
 from libs.common.app import create_service_app
+from libs.common.auth import Principal
 from libs.common.errors import PROBLEM_JSON, RuleViolation
 from libs.common.service import Runtime, ServiceSpec
 from libs.common.settings import load_settings
 
 router = APIRouter()
+Anyone = Annotated[Principal, allow(public())]
+"""The probe's routes declare their access like every route (no credentials needed)."""
 
 
 @router.get("/boom")
-async def boom() -> None:
+async def boom(_: Anyone) -> None:
     """A route failing as a bug would."""
     raise RuntimeError("an injected failure")
 
 
 @router.get("/refused")
-async def refused() -> None:
+async def refused(_: Anyone) -> None:
     """A route refusing by a business rule."""
     raise RuleViolation("Not allowed.", field="count")
 
 
 @router.get("/port")
-async def port(request: Request) -> dict[str, int]:
+async def port(request: Request, _: Anyone) -> dict[str, int]:
     """The client's port, as the server sees it: one port, one connection."""
     assert request.client is not None
     return {"port": request.client.port}

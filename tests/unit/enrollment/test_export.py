@@ -70,5 +70,6 @@ def test_the_download_is_named_and_typed():
     response = models_xlsx("persons-320115101001", Row, [ROW])
     assert response.headers["content-type"].endswith("spreadsheetml.sheet")
     assert response.headers["content-disposition"] == (
-        'attachment; filename="persons-320115101001.xlsx"'
+        'attachment; filename="persons-320115101001.xlsx"; '
+        "filename*=UTF-8''persons-320115101001.xlsx"
     )
