@@ -44,23 +44,32 @@ r"""`\u0000` in JSON text, unless its backslash is itself escaped (`\\u0000` is 
 _TEXT_BODIES = ("application/json", "application/x-www-form-urlencoded", "text/")
 
 
-def nul_refused() -> HTTPException:
-    """The refusal of a request carrying a NUL (an HTTPException, so that FastAPI, reading
-    a JSON body, passes it on instead of calling the body unparsable)."""
-    return HTTPException(422, NUL_REFUSED)
+class NulRefused(HTTPException):
+    """The refusal of a request carrying a NUL, naming where (an HTTPException, so that
+    FastAPI, reading a JSON body, passes it on instead of calling the body unparsable)."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(422, NUL_REFUSED)
+        self.errors = [{"pointer": f"#/{where}", "field": where, "detail": NUL_REFUSED}]
+        """The problem's `errors`, as a validation error lists them."""
 
 
-def carries_nul(scope: Scope) -> bool:
-    """Whether the path, query string or a header carries a NUL, raw or percent-encoded."""
+def nul_refused(where: str = "body") -> NulRefused:
+    """The refusal of a NUL found in `where` (body, path, query, header)."""
+    return NulRefused(where)
+
+
+def carries_nul(scope: Scope) -> str | None:
+    """Where the path, query string or a header carries a NUL, raw or percent-encoded."""
     query: bytes = scope.get("query_string", b"")
     raw_path: bytes = scope.get("raw_path") or b""
-    return (
-        "\x00" in scope.get("path", "")
-        or b"%00" in query
-        or b"\x00" in query
-        or b"%00" in raw_path
-        or any(b"\x00" in value for _, value in scope.get("headers", []))
-    )
+    if "\x00" in scope.get("path", "") or b"%00" in raw_path:
+        return "path"
+    if b"%00" in query or b"\x00" in query:
+        return "query"
+    if any(b"\x00" in value for _, value in scope.get("headers", [])):
+        return "header"
+    return None
 
 
 class NulRefusalMiddleware(HttpMiddleware):
@@ -69,8 +78,8 @@ class NulRefusalMiddleware(HttpMiddleware):
     body's bytes show one."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if carries_nul(scope):
-            await http_problem(Request(scope), nul_refused())(scope, receive, send)
+        if where := carries_nul(scope):
+            await http_problem(Request(scope), nul_refused(where))(scope, receive, send)
             return
         content_type = Headers(scope=scope).get("content-type", "").lower()
         if content_type and not content_type.startswith(_TEXT_BODIES):

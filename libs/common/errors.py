@@ -136,7 +136,8 @@ def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         422: "validation-error",
     }.get(exc.status_code, "http-error")
     title = {413: "Content too large", 422: "Invalid request"}.get(exc.status_code, str(exc.detail))
-    response = problem(exc.status_code, slug, title, str(exc.detail), request)
+    errors = getattr(exc, "errors", None)  # a refusal that names where, as NulRefused does
+    response = problem(exc.status_code, slug, title, str(exc.detail), request, errors=errors)
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
     return response

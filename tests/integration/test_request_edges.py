@@ -12,6 +12,7 @@ import pytest
 from libs.common.bounds import NUL_REFUSED
 from services.demo import DISTRICT
 from tests.conftest import bearer
+from tests.integration.scoring.helpers import medical_campaign
 from tests.support.enrollment import ADMIN, VILLAGE, prepare_region, resident_id
 
 SERVICE = bearer(["service"], DISTRICT, subject="scoring")
@@ -52,7 +53,10 @@ async def test_an_integer_beyond_its_bound_is_422(
 
 async def test_a_ranking_offset_beyond_its_bound_is_422(client_for: Any) -> None:
     scoring = await client_for("scoring")
-    path = "/v1/campaigns/c/pools/p/ranking"
+    created = await scoring.post("/v1/campaigns", json=medical_campaign(), headers=ADMIN)
+    assert created.status_code == 201, created.text
+    path = "/v1/campaigns/rm-2027/pools/villages/ranking"
+    assert (await scoring.get(path, params={"offset": 0}, headers=ADMIN)).status_code == 200
     problem(await scoring.get(path, params={"offset": 2**40}, headers=ADMIN), 422)
 
 
