@@ -169,11 +169,13 @@ async def test_a_partner_sees_only_its_own_deliveries(client_for):
         assert response.status_code == status
 
 
-def partner_event(n: int, secret: str | None = PARTNER_SECRET) -> Delivery:
-    """Payment n of a bank file as the partner produces it to its topic, signed with `secret`."""
-    body = notice(n, prefix="F")
+def partner_event(
+    n: int, secret: str | None = PARTNER_SECRET, partner: str = PARTNER, prefix: str = "F"
+) -> Delivery:
+    """Payment n of a bank file as `partner` produces it to its topic, signed with `secret`."""
+    body = notice(n, prefix=prefix)
     event = PartnerPaymentMade(
-        partner_id=PARTNER,
+        partner_id=partner,
         partner_txn_id=body["transaction_id"],
         resident_id=body["resident_id"],
         unit_code=body["unit_code"],

@@ -4,24 +4,20 @@ change audited, a secret shown only by the answer that made it."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from libs.common import auth
-from libs.common.event_handlers import Delivery
-from libs.common.events.catalogue.partner import PartnerPaymentMade
-from libs.common.events.envelope import Envelope
 from services.enrollment.cli import app as cli
 from services.enrollment.partners.directory import register_configured
 from services.enrollment.partners.models import Partner, PartnerChange
 from tests.conftest import OTHER_PARTNER, PARTNER, PARTNER_SECRET, bearer, signed
+from tests.integration.enrollment.test_files import partner_event
 from tests.support.commands import enrollment_env
-from tests.support.enrollment import SCHEME, YEAR, enroll_many, notice, prepare_region
+from tests.support.enrollment import enroll_many, notice, prepare_region
 
 VILLAGE = "320115101001"
 ADMIN = bearer(["district_admin"], "320115", subject="admin-wang")
@@ -48,25 +44,6 @@ async def register(client: Any, body: dict[str, str] = NEW_BANK) -> str:
     response = await client.post("/v1/partners", json=body, headers=ADMIN)
     assert response.status_code == 201, response.text
     return str(response.json()["secret"])
-
-
-def topic_event(n: int, partner: str, secret: str | None) -> Delivery:
-    body = notice(n)
-    event = PartnerPaymentMade(
-        partner_id=partner,
-        partner_txn_id=body["transaction_id"],
-        resident_id=body["resident_id"],
-        unit_code=body["unit_code"],
-        scheme=SCHEME,
-        year=YEAR,
-        amount=Decimal(body["amount"]),
-        paid_at=body["paid_at"],
-        deposited_at=body["deposited_at"],
-    )
-    envelope = Envelope.wrap(event).model_dump(mode="json")
-    if secret is not None:
-        envelope["partnersignature"] = auth.event_signature(secret, envelope["data"])
-    return Delivery("gridgov.partner.payments", json.dumps(envelope).encode(), b"k")
 
 
 async def everything_said_and_stored(client: Any) -> str:
@@ -134,7 +111,9 @@ async def test_a_disabled_partner_is_refused_on_every_path_until_enabled(client_
     await enroll_many(client, [(n, VILLAGE) for n in range(3)])
     applier = client.runtime.applier()
     # The configured partner (GRIDGOV_PARTNER_SECRETS) is managed like any other.
-    assert await applier.apply([topic_event(0, PARTNER, PARTNER_SECRET)]) == ["applied"]
+    assert await applier.apply([partner_event(0, PARTNER_SECRET, PARTNER, prefix="R")]) == [
+        "applied"
+    ]
 
     disabled = await client.post(f"/v1/partners/{PARTNER}/disable", headers=ADMIN)
     assert disabled.status_code == 200 and disabled.json()["enabled"] is False
@@ -149,7 +128,9 @@ async def test_a_disabled_partner_is_refused_on_every_path_until_enabled(client_
     )
     assert uploaded.status_code == 401, uploaded.text
     applier = client.runtime.applier()  # a consumer started after the change
-    assert await applier.apply([topic_event(2, PARTNER, PARTNER_SECRET)]) == ["dead_lettered"]
+    assert await applier.apply([partner_event(2, PARTNER_SECRET, PARTNER, prefix="R")]) == [
+        "dead_lettered"
+    ]
 
     enabled = await client.post(f"/v1/partners/{PARTNER}/enable", headers=ADMIN)
     assert enabled.status_code == 200 and enabled.json()["enabled"] is True
