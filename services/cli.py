@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from libs.common import auth
+from libs.common import auth, processes
 from libs.common.settings import DEFAULT_PORTS, SERVICES, load_settings
 
 app = typer.Typer(help="gridgov: grassroots government services.", no_args_is_help=True)
@@ -50,6 +50,7 @@ def serve(
     """Run one service: its API, outbox relay and event consumers."""
     import uvicorn
 
+    processes.end_with_parent()
     service_module(service)
     uvicorn.run(
         f"services.{service}.app:create_app",

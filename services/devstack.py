@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from libs.common import auth, embedded
+from libs.common import auth, embedded, processes
 from libs.common.settings import DEFAULT_PORTS, SERVICES
 
 DEMO_PARTNER = "demo-bank"
@@ -75,7 +75,10 @@ def use_running_stack(var: Path = Path("var")) -> None:
 
 
 def run(var: Path) -> None:
-    """Start everything, load the demo on first start, and stop it all on Ctrl-C."""
+    """Start everything, load the demo on first start, keep the services running (a service
+    that dies is started again), and stop it all on Ctrl-C or SIGTERM."""
+    # Installed explicitly: a shell starting this in the background hands it SIGINT ignored.
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     var.mkdir(parents=True, exist_ok=True)
     (var / "logs").mkdir(exist_ok=True)
@@ -93,14 +96,14 @@ def run(var: Path) -> None:
     (var / "stack.json").write_text(json.dumps(stack, indent=2))
     (var / "stack.json").chmod(0o600)
     env = os.environ | stack
-    children = [_spawn(service, env, var) for service in SERVICES]
+    children = {service: _spawn(service, env, var) for service in SERVICES}
     try:
-        _wait_healthy(children)
+        _wait_healthy(list(children.values()))
         _load_demo_once(var, env)
         _print_banner(env)
-        _wait_until_interrupted(children)
+        _supervise(children, env, var)
     finally:
-        _stop(children)
+        _stop(list(children.values()))
         if broker is not None:
             broker.stop()
         if pg_server is not None:
@@ -115,7 +118,15 @@ def _interrupt(*_: object) -> None:
 def _spawn(service: str, env: dict[str, str], var: Path) -> subprocess.Popen[bytes]:
     log = open(var / "logs" / f"{service}.log", "ab")  # noqa: SIM115
     command = [sys.executable, "-m", "services.cli", "serve", service, "--host", "127.0.0.1"]
+    # Each service ends with this process, even one killed outright (libs/common/processes.py).
+    env = env | {processes.PARENT_ENV: str(os.getpid())}
     return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+RESTART_BACKOFF = (1.0, 30.0)
+"""The first and the longest wait before a dead service is started again (doubling)."""
+STABLE_SECONDS = 60.0
+"""A service that ran this long since its last start is restarted after the shortest wait."""
 
 
 def _wait_healthy(children: list[subprocess.Popen[bytes]], timeout: float = 90) -> None:
@@ -169,11 +180,37 @@ def _print_banner(env: dict[str, str]) -> None:
     print("\n".join(lines), flush=True)
 
 
-def _wait_until_interrupted(children: list[subprocess.Popen[bytes]]) -> None:
+def _supervise(
+    children: dict[str, subprocess.Popen[bytes]], env: dict[str, str], var: Path
+) -> None:
+    """Until Ctrl-C or SIGTERM: a service that exits is started again after a wait that
+    doubles while it keeps dying (RESTART_BACKOFF), and the others keep serving."""
+    first, longest = RESTART_BACKOFF
+    started = {service: time.monotonic() for service in children}
+    wait = dict.fromkeys(children, first)
+    due: dict[str, float] = {}
     try:
-        while all(child.poll() is None for child in children):
+        while True:
+            now = time.monotonic()
+            for service, child in children.items():
+                if service in due or child.poll() is None:
+                    continue
+                if now - started[service] >= STABLE_SECONDS:
+                    wait[service] = first
+                due[service] = now + wait[service]
+                print(
+                    f"{service} exited with code {child.returncode}; starting it again in "
+                    f"{wait[service]:.0f} s (see var/logs/{service}.log)",
+                    flush=True,
+                )
+                wait[service] = min(wait[service] * 2, longest)
+            for service, at in list(due.items()):
+                if now >= at:
+                    children[service] = _spawn(service, env, var)
+                    started[service] = now
+                    del due[service]
+                    print(f"{service} started again", flush=True)
             time.sleep(0.5)
-        print("a service stopped unexpectedly: see var/logs/", flush=True)
     except KeyboardInterrupt:
         print("\nstopping…", flush=True)
 

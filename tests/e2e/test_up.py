@@ -1,4 +1,6 @@
-"""`gridgov up` (what `make up` runs) on a cold start: four healthy services and the demo.
+"""`gridgov up` (what `make up` runs) on a cold start: four healthy services and the demo; a
+service that dies is started again while the others serve; Ctrl-C stops it all even when
+the shell that started it had SIGINT ignored (a background job).
 
 It starts its own embedded PostgreSQL and broker in a fresh data directory, exactly as on
 a new machine, on the services' default ports; the test is skipped when something already
@@ -25,13 +27,15 @@ pytestmark = pytest.mark.e2e
 COLD_START_SECONDS = 90
 
 
-def test_a_cold_start_serves_all_four_services_and_the_demo(tmp_path: Path) -> None:
+def test_a_cold_start_serves_all_four_services_and_the_demo_and_heals(tmp_path: Path) -> None:
     busy = [port for port in (*DEFAULT_PORTS.values(), 9092) if embedded.port_open(port)]
     if busy:
         pytest.skip(f"ports {busy} are taken (a stack is running here)")
     log = tmp_path / "up.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GRIDGOV_", "KAFKA_"))}
-    command = [sys.executable, "-m", "services.cli", "up", "--var", str(tmp_path / "var")]
+    up = [sys.executable, "-m", "services.cli", "up", "--var", str(tmp_path / "var")]
+    # Started as a background job is: SIGINT ignored, which `gridgov up` must override.
+    command = ["bash", "-c", 'trap "" INT; exec "$@"', "up", *up]
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
     try:
@@ -42,6 +46,7 @@ def test_a_cold_start_serves_all_four_services_and_the_demo(tmp_path: Path) -> N
             assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
         assert took < COLD_START_SECONDS * 2, f"up (demo included) after {took:.0f}s"
         _demo_is_there(tmp_path / "var")
+        _a_killed_service_comes_back(process.pid, log)
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -50,6 +55,31 @@ def test_a_cold_start_serves_all_four_services_and_the_demo(tmp_path: Path) -> N
             process.kill()
     assert "gridgov stopped." in log.read_text(errors="replace")
     assert not any(embedded.port_open(port) for port in DEFAULT_PORTS.values())
+
+
+def _a_killed_service_comes_back(up_pid: int, log: Path) -> None:
+    found = subprocess.run(
+        ["pgrep", "-P", str(up_pid), "-f", "services.cli serve scoring"],
+        capture_output=True,
+        text=True,
+    )
+    [scoring_pid] = found.stdout.split()
+    os.kill(int(scoring_pid), signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while "scoring started again" not in log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, log.read_text(errors="replace")
+        enrollment = httpx.get("http://127.0.0.1:8001/healthz", timeout=5)
+        assert enrollment.status_code == 200, "the other services keep serving"
+        time.sleep(0.5)
+    assert "scoring exited with code -9" in log.read_text(errors="replace")
+    while True:
+        try:
+            if httpx.get("http://127.0.0.1:8004/healthz", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, "scoring did not come back"
+        time.sleep(0.5)
 
 
 def _wait_for(log: Path, text: str, process: subprocess.Popen[bytes], timeout: float) -> None:
