@@ -15,13 +15,18 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from libs.common.identifiers import resident_id_check_char
 from services.demo import DISTRICT
 from services.enrollment.persons.schemas import RevealRecord
 from tests.conftest import bearer
 from tests.support.enrollment import ADMIN, SCHEME, YEAR, prepare_region, resident_id, roster
 
 TOWN, VILLAGE, OTHER_VILLAGE = "320115101000", "320115101001", "320115101002"
-WHOLE_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
+WHOLE_ID = re.compile(
+    r"(?<![0-9])[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+    r"[0-9]{3}[0-9Xx](?![0-9])"
+)
+"""An 18-character resident ID number as it would leak: area, birth date, sequence, check."""
 ROLES = {
     "village_officer": VILLAGE,
     "auditor": DISTRICT,
@@ -54,7 +59,10 @@ def text_of(response: Any) -> str:
 
 
 def whole_ids(response: Any) -> list[str]:
-    return WHOLE_ID.findall(text_of(response))
+    """The whole ID numbers in an answer: valid ones only (check character and all), so that
+    a run of digits in a random request id is not taken for one."""
+    found = WHOLE_ID.findall(text_of(response))
+    return [n for n in found if resident_id_check_char(n[:17]) == n[17].upper()]
 
 
 async def person(client: Any, n: int, headers: dict[str, str] = CLERK, **fields: Any) -> Any:
