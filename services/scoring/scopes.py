@@ -14,14 +14,15 @@ import uuid
 from sqlalchemy import select
 
 from libs.common.access import Loaded
-from libs.common.deps import UnitOfWorkDep
+from libs.common.deps import ReadConnectionDep, UnitOfWorkDep
 from services.scoring.campaigns.models import Campaign
 from services.scoring.snapshots.models import RankingSnapshot
 
 
-async def campaign_scope(code: str, uow: UnitOfWorkDep) -> str | None:
-    """The unit whose subtree a campaign ranks."""
-    return await uow.session.scalar(select(Campaign.scope_unit).where(Campaign.code == code))
+async def campaign_scope(code: str, conn: ReadConnectionDep) -> str | None:
+    """The unit whose subtree a campaign ranks (one statement on the request's read
+    connection: the live ranking, read most, needs no transaction for it)."""
+    return await conn.scalar(select(Campaign.scope_unit).where(Campaign.code == code))
 
 
 async def snapshot_scope(snapshot_id: uuid.UUID, uow: UnitOfWorkDep) -> str | None:
