@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
 from libs.common.access import Anywhere, Policy, allow
 from libs.common.auth import Principal, Role
+from libs.common.db import UnitOfWork
 from libs.common.deps import Now, RuntimeDep, UnitOfWorkDep
 from libs.common.service import Runtime
 from services.enrollment.partners import service
@@ -77,10 +78,7 @@ async def post_disable(
     partner_id: PartnerIdPath, user: PartnerAdmin, uow: UnitOfWorkDep, runtime: RuntimeDep, now: Now
 ) -> PartnerRead:
     """Refuse the partner's requests and topic events from now on (district admin)."""
-    configured = configured_secrets(runtime.settings)
-    read = await service.set_enabled(uow, user, partner_id, False, _box(runtime), now, configured)
-    _changed(runtime)
-    return read
+    return await _set_enabled(runtime, uow, user, partner_id, False, now)
 
 
 @router.post("/partners/{partner_id}/enable", response_model=PartnerRead)
@@ -88,8 +86,19 @@ async def post_enable(
     partner_id: PartnerIdPath, user: PartnerAdmin, uow: UnitOfWorkDep, runtime: RuntimeDep, now: Now
 ) -> PartnerRead:
     """Accept a disabled partner again, with its secrets as they were (district admin)."""
+    return await _set_enabled(runtime, uow, user, partner_id, True, now)
+
+
+async def _set_enabled(
+    runtime: Runtime,
+    uow: UnitOfWork,
+    user: Principal,
+    partner_id: str,
+    enabled: bool,
+    now: datetime,
+) -> PartnerRead:
     configured = configured_secrets(runtime.settings)
-    read = await service.set_enabled(uow, user, partner_id, True, _box(runtime), now, configured)
+    read = await service.set_enabled(uow, user, partner_id, enabled, _box(runtime), now, configured)
     _changed(runtime)
     return read
 
