@@ -24,6 +24,8 @@ from libs.common.metrics import CONSUMER_LAG, CONSUMER_LAST_PROGRESS
 log = get_logger(__name__)
 
 FETCH_MAX_WAIT_MS = 100
+LONGEST_BACKOFF_SECONDS = 4.0
+"""Reconnecting to a restarted broker is tried at least this often."""
 
 
 class _CommitOnRevoke(ConsumerRebalanceListener):
@@ -108,7 +110,7 @@ class KafkaEventConsumer:
                 log.warning("consumer failed, restarting", error=repr(exc), backoff=backoff)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.stop.wait(), backoff)
-                backoff = min(backoff * 2, 30.0)
+                backoff = min(backoff * 2, LONGEST_BACKOFF_SECONDS)
             finally:
                 with contextlib.suppress(Exception):
                     await consumer.stop()

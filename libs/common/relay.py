@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from libs.common import maintenance
+from libs.common import kafka, maintenance
 from libs.common import outbox as outbox_rows
 from libs.common.logging import get_logger
 from libs.common.metrics import (
@@ -34,6 +34,10 @@ LEADER_LOCK_KEY = 7_401_001
 BATCH_SIZE = 500
 PURGE_EVERY_SECONDS = 3600
 BACKLOG_EVERY_SECONDS = 1.0
+FIRST_BACKOFF_SECONDS = 0.5
+LONGEST_BACKOFF_SECONDS = 4.0
+TOPICS_EVERY_SECONDS = 1.0
+"""A broker back after a restart is published to within seconds, not after a long wait."""
 _MARK_PUBLISHED = text(
     """
     UPDATE outbox SET position = v.position, published_at = clock_timestamp()
@@ -55,8 +59,10 @@ class OutboxRelay:
         *,
         topic_prefix: str = "",
         poll_seconds: float = 1.0,
+        bootstrap_servers: str | None = None,
     ) -> None:
         self.service = service
+        self.bootstrap_servers = bootstrap_servers
         self.engine = engine
         self.producer = producer
         self.topic_prefix = topic_prefix
@@ -64,19 +70,21 @@ class OutboxRelay:
         self.stop = asyncio.Event()
         self._wake = asyncio.Event()
         self._counted_at = 0.0
+        self._topics_checked_at = 0.0
 
     async def run(self) -> None:
         """Become leader when possible and publish until stopped."""
-        backoff = 0.5
+        backoff = FIRST_BACKOFF_SECONDS
         while not self.stop.is_set():
             try:
                 await self._lead()
-                backoff = 0.5
+                backoff = FIRST_BACKOFF_SECONDS
             except Exception as exc:  # database or broker down: retry with backoff
                 RELAY_PUBLISH_FAILURES.labels(self.service).inc()
                 log.warning("outbox relay failed, retrying", error=repr(exc), backoff=backoff)
                 await self._sleep(backoff)
-                backoff = min(backoff * 2, 30.0)
+                backoff = min(backoff * 2, LONGEST_BACKOFF_SECONDS)
+                self._topics_checked_at = 0.0
 
     async def _lead(self) -> None:
         async with self.engine.connect() as conn:
@@ -125,6 +133,7 @@ class OutboxRelay:
             ).all()
             if not claimed:
                 return 0
+            await self._ensure_topics({row.topic for row in claimed})
             await self._send_all(claimed)
             positions = (
                 (
@@ -152,6 +161,22 @@ class OutboxRelay:
                 )
             )
         await asyncio.gather(*futures)
+
+    async def _ensure_topics(self, topics: set[str]) -> None:
+        """Create the batch's topics when the broker does not know them, checked at most once
+        a second and after every failure. A broker that restarted empty (the embedded one
+        keeps nothing) acknowledges a produce to a topic it lost and keeps nothing of it
+        (docs/operations.md, "The broker restarted"): the topic must exist before the send."""
+        if self.bootstrap_servers is None:
+            return
+        if time.monotonic() - self._topics_checked_at < TOPICS_EVERY_SECONDS:
+            return
+        known = (await self.producer.client.fetch_all_metadata()).topics()
+        missing = [self.topic_prefix + t for t in topics if self.topic_prefix + t not in known]
+        if missing:
+            log.warning("re-creating topics the broker lost", topics=missing)
+            await kafka.ensure_topics(self.bootstrap_servers, missing)
+        self._topics_checked_at = time.monotonic()
 
     async def _update_backlog(self) -> None:
         """Count the backlog and its oldest row's age for the gauges, at most once a second

@@ -192,6 +192,7 @@ class Runtime:
             self.producer,
             topic_prefix=self.settings.topic_prefix,
             poll_seconds=self.settings.relay_poll_seconds,
+            bootstrap_servers=bootstrap,
         )
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         if self.spec.consumes_from:
