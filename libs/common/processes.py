@@ -25,3 +25,22 @@ def end_with_parent() -> None:
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != int(parent):  # the supervisor died before the request took effect
         raise SystemExit(f"the process that started this one ({parent}) is gone")
+
+
+def exec_ending_with_parent(command: list[str]) -> None:
+    """Become `command` (exec), having first asked to end with the process that started
+    this one: the way a program that cannot ask for itself (the embedded broker) is tied to
+    its supervisor. The request survives exec."""
+    end_with_parent()
+    os.execvp(command[0], command)
+
+
+def ending_with_parent(command: list[str]) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment that start `command` so that it ends with this
+    process, even one killed outright."""
+    wrapped = [sys.executable, "-m", "libs.common.processes", *command]
+    return wrapped, os.environ | {PARENT_ENV: str(os.getpid())}
+
+
+if __name__ == "__main__":
+    exec_ending_with_parent(sys.argv[1:])

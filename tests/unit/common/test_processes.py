@@ -46,3 +46,31 @@ def test_a_child_ends_when_its_supervisor_is_killed_outright() -> None:
     while alive(child):
         assert time.monotonic() < deadline, "the child outlived its supervisor"
         time.sleep(0.1)
+
+
+BROKER_STARTER = f"""
+import sys
+sys.path.insert(0, {str(ROOT)!r})
+from libs.common import embedded
+broker = embedded.start_broker()
+print(broker.process.pid, broker.port, flush=True)
+import time
+time.sleep(120)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's")
+def test_the_embedded_broker_ends_when_what_started_it_is_killed_outright() -> None:
+    """The broker is a program that cannot ask for the signal itself: it is started through
+    `python -m libs.common.processes`, which asks, then becomes the broker."""
+    starter = subprocess.Popen([sys.executable, "-c", BROKER_STARTER], stdout=subprocess.PIPE)
+    assert starter.stdout is not None
+    pid, _ = map(int, starter.stdout.readline().split())
+    with open(f"/proc/{pid}/cmdline") as cmdline:
+        assert "broker" in cmdline.read(), "the wrapper became the broker"
+    starter.send_signal(signal.SIGKILL)
+    starter.wait(10)
+    deadline = time.monotonic() + 10
+    while alive(pid):
+        assert time.monotonic() < deadline, "the broker outlived what started it"
+        time.sleep(0.1)
