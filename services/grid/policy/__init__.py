@@ -4,11 +4,13 @@ from importlib import resources
 
 from services.grid.domain.cadence import CadencePolicy, parse_cadence_policy
 from services.grid.domain.duty import DutyPolicy, parse_duty_policy
+from services.grid.domain.ledgers import LedgerPolicy, parse_ledger_policy
 from services.grid.domain.spot_checks import SpotCheckPolicy, parse_spot_check_policy
 
 CADENCE = "cadence.v1.toml"
 SPOT_CHECKS = "spot_checks.v1.toml"
 DUTY = "duty.v1.toml"
+LEDGERS = "ledgers.v1.toml"
 
 
 def read_policy_text(name: str) -> str:
@@ -29,3 +31,8 @@ def load_spot_check_policy(name: str = SPOT_CHECKS) -> SpotCheckPolicy:
 def load_duty_policy(name: str = DUTY) -> DutyPolicy:
     """The default grid member duty thresholds, validated."""
     return parse_duty_policy(read_policy_text(name))
+
+
+def load_ledger_policy(name: str = LEDGERS) -> LedgerPolicy:
+    """The default weekly ledger deadline, validated."""
+    return parse_ledger_policy(read_policy_text(name))
