@@ -4,6 +4,7 @@ from importlib import resources
 
 from services.grid.domain.cadence import CadencePolicy, parse_cadence_policy
 from services.grid.domain.duty import DutyPolicy, parse_duty_policy
+from services.grid.domain.geo import GeoPolicy, parse_geo_policy
 from services.grid.domain.ledgers import LedgerPolicy, parse_ledger_policy
 from services.grid.domain.spot_checks import SpotCheckPolicy, parse_spot_check_policy
 
@@ -11,6 +12,7 @@ CADENCE = "cadence.v1.toml"
 SPOT_CHECKS = "spot_checks.v1.toml"
 DUTY = "duty.v1.toml"
 LEDGERS = "ledgers.v1.toml"
+GEO = "geo.v1.toml"
 
 
 def read_policy_text(name: str) -> str:
@@ -36,3 +38,8 @@ def load_duty_policy(name: str = DUTY) -> DutyPolicy:
 def load_ledger_policy(name: str = LEDGERS) -> LedgerPolicy:
     """The default weekly ledger deadline, validated."""
     return parse_ledger_policy(read_policy_text(name))
+
+
+def load_geo_policy(name: str = GEO) -> GeoPolicy:
+    """The default location check of inspections, validated."""
+    return parse_geo_policy(read_policy_text(name))
