@@ -10,7 +10,8 @@ Distance: the haversine great-circle distance on a sphere of the mean Earth radi
 
 A point is *too far* when even the nearest place its accuracy circle allows is farther than
 the policy's limit: `distance − accuracy > max_distance_m` (the benefit of the doubt goes to
-the inspector), with the distance rounded to centimetres. A fix less precise than `max_accuracy_m` proves nothing either way: *imprecise*.
+the inspector), with the distance rounded to centimetres. A fix less precise than
+`max_accuracy_m` proves nothing either way: *imprecise*.
 """
 
 import math
