@@ -17,6 +17,7 @@ A draw that cannot staff a check is refused as a whole, naming the entity.
 """
 
 import hashlib
+import heapq
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -156,7 +157,11 @@ def _staff(
             f"{credit_code}, {needed} are needed",
             field="inspectors",
         )
-    ranked = sorted(
-        free, key=lambda inspector: inspector_rank(seed, period, credit_code, inspector)
-    )
-    return tuple(ranked[:needed])
+    base = hashlib.sha256(f"{seed}|{period}|{credit_code}|".encode())
+
+    def rank(inspector_id: str) -> str:  # inspector_rank, without rehashing the shared prefix
+        hasher = base.copy()
+        hasher.update(inspector_id.encode())
+        return hasher.hexdigest()
+
+    return tuple(heapq.nsmallest(needed, free, key=rank))
