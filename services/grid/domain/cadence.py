@@ -10,17 +10,22 @@ grade may set one too (较差/差 get the key-unit monthly cadence, DOMAIN §4.1
 Periods and due dates (our convention; the sources say only "once a month/quarter"):
 - an entity owes one inspection in every calendar period of its cadence (`periods.py`), in
   Asia/Shanghai days;
-- counting starts with the first period that *begins* on or after the day the obligation
-  started (registration, or the day the current cadence took effect), so an entity registered
-  on 30 March is not overdue on 1 April, and one whose grade fell to 差 mid-month is first held
-  to the monthly cadence in the next month;
-- an inspection in a period satisfies that period; the next one is due in the following
-  period, by the end of its last day;
-- a period that ends with no inspection in it is *missed*: `inspection.overdue` is emitted once
-  for it, keyed by the entity and the period's label.
+- its cadence history is a list of spans (cadence, effective from): the first starts on the
+  day it was registered, a new one on each day its cadence was recomputed (grade change, policy
+  change, key-unit flag);
+- a span owes the periods that *begin* on or after its first day, so an entity registered on
+  30 March is not overdue on 1 April; and a span keeps owing its periods until a later span's
+  first period begins, so a cadence change neither drops periods nor owes two at once: graded
+  差 on 15 January, an ordinary entity owes monthly inspections from February; regraded 优秀
+  on 10 February, it still owes February and March, then quarterly from the second quarter;
+  a recomputation that yields the same cadence changes nothing;
+- an inspection in a period satisfies it; the next inspection is due in the first owed period
+  that starts after the last inspection's day, by the end of that period's last day;
+- an owed period that ends with no inspection in it is *missed*: `inspection.overdue` is
+  emitted once for it, keyed by the entity and the period's label.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -29,8 +34,9 @@ from pydantic import Field, model_validator
 from libs.common.events.catalogue.common import Sector
 from libs.common.events.catalogue.scoring import Grade
 
+from .errors import InvalidInput
 from .local_time import end_of_day, local_day
-from .periods import Cadence, Period, fastest, first_period_from, period_containing
+from .periods import Cadence, Period, fastest, first_period_from
 from .policy_base import PolicyModel, parse_policy
 
 FlagName = str
@@ -100,28 +106,77 @@ class Due:
         return at >= self.due_by
 
 
+@dataclass(frozen=True)
+class CadenceSpan:
+    """A cadence in force from a local day (the entity's registration, or a recomputation)."""
+
+    cadence: Cadence
+    effective_from: date
+
+
+def _ordered(history: Iterable[CadenceSpan]) -> list[CadenceSpan]:
+    spans = sorted(history, key=lambda span: span.effective_from)
+    if not spans:
+        raise InvalidInput("a cadence history holds at least one span", field="history")
+    days = [span.effective_from for span in spans]
+    if len(set(days)) != len(days):
+        raise InvalidInput("two cadences take effect on the same day", field="history")
+    return spans
+
+
+def owed_periods(history: Iterable[CadenceSpan]) -> Iterator[Period]:
+    """Every period that owes an inspection, oldest first (an endless iterator).
+
+    A span owes its periods that begin on or after its first day and end by the time any
+    later span's first period begins, so that owed periods never overlap.
+    """
+    spans = _ordered(history)
+    firsts = [first_period_from(span.cadence, span.effective_from) for span in spans]
+    for index, period in enumerate(firsts):
+        later = [first.start for first in firsts[index + 1 :]]
+        if not later:
+            while True:
+                yield period
+                period = period.next()
+        boundary = min(later)
+        while period.until <= boundary:
+            yield period
+            period = period.next()
+
+
+def due_after(history: Iterable[CadenceSpan], last_inspected_at: datetime | None) -> Due:
+    """The first owed period that starts after the last inspection's day (the first owed
+    period if there was none), and the instant it is due by."""
+    last_day = None if last_inspected_at is None else local_day(last_inspected_at)
+    for period in owed_periods(history):
+        if last_day is None or period.start > last_day:
+            return Due(period, end_of_day(period.last_day))
+    raise AssertionError("owed_periods never ends")  # pragma: no cover
+
+
+def missed_periods_over(
+    history: Iterable[CadenceSpan], inspected_at: Iterable[datetime], as_of: datetime
+) -> list[Period]:
+    """The owed periods that had ended by `as_of` with no inspection in them, oldest first;
+    one `inspection.overdue` is owed for each."""
+    inspected_days = sorted({local_day(at, "inspected_at") for at in inspected_at})
+    today = local_day(as_of, "as_of")
+    missed = []
+    for period in owed_periods(history):
+        if period.until > today:
+            return missed
+        if not any(period.contains(day) for day in inspected_days):
+            missed.append(period)
+    raise AssertionError("owed_periods never ends")  # pragma: no cover
+
+
 def next_due(last_inspected_at: datetime | None, counted_from: date, cadence: Cadence) -> Due:
-    """When the next inspection is due: in the period after the last inspection's, but never
-    in a period before the first counted one (the first period starting on or after
-    `counted_from`, the day the obligation or the current cadence began)."""
-    period = first_period_from(cadence, counted_from)
-    if last_inspected_at is not None:
-        after_last = period_containing(cadence, local_day(last_inspected_at)).next()
-        period = max(period, after_last)
-    return Due(period, end_of_day(period.last_day))
+    """`due_after` for an entity whose cadence has not changed since `counted_from`."""
+    return due_after([CadenceSpan(cadence, counted_from)], last_inspected_at)
 
 
 def missed_periods(
     inspected_at: Iterable[datetime], counted_from: date, cadence: Cadence, as_of: datetime
 ) -> list[Period]:
-    """The periods of `cadence` from the first counted one that had ended by `as_of` with no
-    inspection in them, oldest first; one `inspection.overdue` is owed for each."""
-    inspected_days = {local_day(at, "inspected_at") for at in inspected_at}
-    today = local_day(as_of, "as_of")
-    missed = []
-    period = first_period_from(cadence, counted_from)
-    while period.until <= today:
-        if not any(period.contains(day) for day in inspected_days):
-            missed.append(period)
-        period = period.next()
-    return missed
+    """`missed_periods_over` for an entity whose cadence has not changed since `counted_from`."""
+    return missed_periods_over([CadenceSpan(cadence, counted_from)], inspected_at, as_of)

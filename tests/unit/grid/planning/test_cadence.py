@@ -1,3 +1,4 @@
+import itertools
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -8,10 +9,14 @@ from libs.common.events.catalogue.common import Sector
 from libs.common.events.catalogue.scoring import Grade
 from services.grid.domain.cadence import (
     CadencePolicy,
+    CadenceSpan,
     EntityProfile,
+    due_after,
     mandatory_cadence,
     missed_periods,
+    missed_periods_over,
     next_due,
+    owed_periods,
     parse_cadence_policy,
 )
 from services.grid.domain.errors import InvalidInput, InvalidPolicy
@@ -194,3 +199,55 @@ def test_missed_periods_are_exactly_the_ended_periods_with_no_inspection(
 def test_naive_times_are_refused():
     with pytest.raises(InvalidInput):
         next_due(datetime(2026, 1, 1), date(2026, 1, 1), Cadence.MONTHLY)
+
+
+def labels(history, count: int) -> list[str]:
+    return [p.label for p in itertools.islice(owed_periods(history), count)]
+
+
+def test_a_cadence_change_neither_drops_nor_doubles_periods():
+    history = [
+        CadenceSpan(Cadence.QUARTERLY, date(2025, 12, 1)),  # registered, ordinary
+        CadenceSpan(Cadence.MONTHLY, date(2026, 1, 15)),  # graded 差
+        CadenceSpan(Cadence.QUARTERLY, date(2026, 2, 10)),  # regraded 优秀
+    ]
+    assert labels(history, 4) == ["2026-02", "2026-03", "2026-Q2", "2026-Q3"]
+    assert due_after(history, shanghai(2026, 2, 20)).period.label == "2026-03"
+    missed = missed_periods_over(history, [shanghai(2026, 2, 20)], shanghai(2026, 7, 1))
+    assert [p.label for p in missed] == ["2026-03", "2026-Q2"]
+
+
+def test_a_faster_span_stops_a_slower_period_that_would_overlap_it():
+    history = [
+        CadenceSpan(Cadence.QUARTERLY, date(2026, 1, 1)),
+        CadenceSpan(Cadence.QUARTERLY, date(2026, 3, 5)),
+        CadenceSpan(Cadence.WEEKLY, date(2026, 3, 6)),
+    ]
+    assert labels(history, 2) == ["2026-W11", "2026-W12"]  # Q1 would overlap March's weeks
+
+
+def test_a_history_needs_one_span_and_distinct_days():
+    with pytest.raises(InvalidInput):
+        next(owed_periods([]))
+    with pytest.raises(InvalidInput):
+        next(owed_periods([CadenceSpan(Cadence.MONTHLY, date(2026, 1, 1))] * 2))
+
+
+spans = st.builds(CadenceSpan, cadences, days)
+
+
+@given(st.lists(spans, min_size=1, max_size=5, unique_by=lambda s: s.effective_from))
+def test_owed_periods_are_ordered_and_never_overlap(history):
+    owed = list(itertools.islice(owed_periods(history), 60))
+    for earlier, later in itertools.pairwise(owed):
+        assert earlier.until <= later.start
+    assert owed[0].start >= min(span.effective_from for span in history)
+
+
+@given(st.lists(spans, min_size=1, max_size=4, unique_by=lambda s: s.effective_from), days)
+def test_recomputing_the_same_cadence_changes_nothing(history, day):
+    ordered = sorted(history, key=lambda span: span.effective_from)
+    assume(day > ordered[0].effective_from and day not in {s.effective_from for s in history})
+    in_force = [span for span in ordered if span.effective_from < day][-1]
+    with_repeat = [*history, CadenceSpan(in_force.cadence, day)]
+    assert labels(with_repeat, 60) == labels(history, 60)
