@@ -161,7 +161,7 @@ def missed_periods_over(
     one `inspection.overdue` is owed for each."""
     inspected_days = sorted({local_day(at, "inspected_at") for at in inspected_at})
     today = local_day(as_of, "as_of")
-    missed = []
+    missed: list[Period] = []
     for period in owed_periods(history):
         if period.until > today:
             return missed
