@@ -124,6 +124,27 @@ def _ordered(history: Iterable[CadenceSpan]) -> list[CadenceSpan]:
     return spans
 
 
+def cadence_in_force(history: Iterable[CadenceSpan], day: date) -> Cadence | None:
+    """The cadence in force on local `day` (None before the entity's first span)."""
+    in_force = [span for span in _ordered(history) if span.effective_from <= day]
+    return in_force[-1].cadence if in_force else None
+
+
+def record_cadence(
+    history: Iterable[CadenceSpan], cadence: Cadence, effective_from: date
+) -> tuple[CadenceSpan, ...]:
+    """The history after a recomputation gave `cadence` from `effective_from`: a span of the
+    same day is replaced (the latest recomputation of a day wins), and a span repeating the
+    cadence before it is dropped, since it would change nothing."""
+    spans = [span for span in history if span.effective_from != effective_from]
+    merged = sorted([*spans, CadenceSpan(cadence, effective_from)], key=lambda s: s.effective_from)
+    kept: list[CadenceSpan] = []
+    for span in merged:
+        if not kept or kept[-1].cadence is not span.cadence:
+            kept.append(span)
+    return tuple(kept)
+
+
 def owed_periods(history: Iterable[CadenceSpan]) -> Iterator[Period]:
     """Every period that owes an inspection, oldest first (an endless iterator).
 

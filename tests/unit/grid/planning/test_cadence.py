@@ -11,6 +11,7 @@ from services.grid.domain.cadence import (
     CadencePolicy,
     CadenceSpan,
     EntityProfile,
+    cadence_in_force,
     due_after,
     mandatory_cadence,
     missed_periods,
@@ -18,6 +19,7 @@ from services.grid.domain.cadence import (
     next_due,
     owed_periods,
     parse_cadence_policy,
+    record_cadence,
 )
 from services.grid.domain.errors import InvalidInput, InvalidPolicy
 from services.grid.domain.local_time import CHINA
@@ -251,3 +253,29 @@ def test_recomputing_the_same_cadence_changes_nothing(history, day):
     in_force = [span for span in ordered if span.effective_from < day][-1]
     with_repeat = [*history, CadenceSpan(in_force.cadence, day)]
     assert labels(with_repeat, 60) == labels(history, 60)
+
+
+def test_recording_a_recomputed_cadence():
+    registered = (CadenceSpan(Cadence.QUARTERLY, date(2026, 1, 1)),)
+    same = record_cadence(registered, Cadence.QUARTERLY, date(2026, 2, 1))
+    assert same == registered
+    graded_bad = record_cadence(registered, Cadence.MONTHLY, date(2026, 2, 1))
+    assert graded_bad == (*registered, CadenceSpan(Cadence.MONTHLY, date(2026, 2, 1)))
+    assert cadence_in_force(graded_bad, date(2026, 1, 31)) is Cadence.QUARTERLY
+    assert cadence_in_force(graded_bad, date(2026, 2, 1)) is Cadence.MONTHLY
+    assert cadence_in_force(graded_bad, date(2025, 12, 31)) is None
+    # a second recomputation the same day wins; back to the former cadence merges the spans
+    assert record_cadence(graded_bad, Cadence.QUARTERLY, date(2026, 2, 1)) == registered
+
+
+@given(
+    st.lists(spans, min_size=1, max_size=4, unique_by=lambda s: s.effective_from),
+    cadences,
+    days,
+)
+def test_recording_keeps_the_owed_periods_of_the_plain_history(history, cadence, day):
+    recorded = record_cadence(history, cadence, day)
+    plain = [s for s in history if s.effective_from != day] + [CadenceSpan(cadence, day)]
+    assert labels(recorded, 40) == labels(plain, 40)
+    for earlier, later in itertools.pairwise(recorded):
+        assert earlier.cadence is not later.cadence

@@ -4,7 +4,7 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from libs.common.events.catalogue.scoring import Grade
@@ -142,7 +142,9 @@ def test_draw_is_reproducible_order_independent_and_follows_every_rule(inputs, r
     except PoolCannotStaff:
         free = [sum(1 for i in pool if e.credit_code not in i.conflicts) for e in entities]
         assert min(free) < POLICY.inspectors_per_check
+        event("refused")
         return
+    event("drawn" if first.checks else "empty")
     shuffled_entities, shuffled_pool = list(entities), list(pool)
     rnd.shuffle(shuffled_entities)
     rnd.shuffle(shuffled_pool)
